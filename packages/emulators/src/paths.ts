@@ -1,10 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-/** The monorepo root: the nearest directory upwards whose package.json has `workspaces`. */
-export function repoRoot(start = path.dirname(fileURLToPath(import.meta.url))): string {
-  let dir = start;
+/**
+ * The monorepo root: the nearest directory upwards from `start` (the working directory,
+ * which npm scripts set to a workspace inside the repo) whose package.json has `workspaces`.
+ * Deliberately not derived from `import.meta`: this code also runs transpiled to CommonJS
+ * inside the API's Jest tests.
+ */
+export function repoRoot(start = process.cwd()): string {
+  let dir = path.resolve(start);
   for (;;) {
     const pkg = path.join(dir, 'package.json');
     if (existsSync(pkg)) {
@@ -15,7 +19,7 @@ export function repoRoot(start = path.dirname(fileURLToPath(import.meta.url))): 
       }
     }
     const parent = path.dirname(dir);
-    if (parent === dir) return process.cwd();
+    if (parent === dir) return path.resolve(start);
     dir = parent;
   }
 }

@@ -1,0 +1,73 @@
+// Request and response bodies of the HTTP contract (see DESIGN.md). Written with
+// `zod/mini` so the SPA ships a small validator; the API uses the same schemas.
+import * as z from 'zod/mini';
+
+export const EMAIL_MAX_LENGTH = 254;
+
+// Control characters (C0, DEL, C1) and the backslash are refused outright: the address ends
+// up in a SOQL string literal and in logs, and no deliverable address needs them.
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_IN_EMAIL = /[\u0000-\u001f\u007f-\u009f\\]/;
+// One @, a non-empty local part, a domain of dot-separated labels. Deliberately loose on the
+// local part (quotes, plus signs, apostrophes are real); Auth0 has the final word.
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+
+/** An email address as the API accepts it: a string, trimmed and lower-cased, ≤ 254 chars. */
+export const EmailSchema = z.string({ error: 'email must be a string' }).check(
+  z.trim(),
+  z.toLowerCase(),
+  z.minLength(1, 'email is required'),
+  z.maxLength(EMAIL_MAX_LENGTH, `email must be at most ${EMAIL_MAX_LENGTH} characters`),
+  z.refine((s) => !FORBIDDEN_IN_EMAIL.test(s), 'email must not contain control characters or backslashes'),
+  z.refine((s) => EMAIL_SHAPE.test(s), 'email is not an email address'),
+);
+
+/** The one-time code Auth0 sends: six digits. Surrounding whitespace is forgiven. */
+export const OtpCodeSchema = z.string({ error: 'code must be a string' }).check(
+  z.trim(),
+  z.regex(/^[0-9]{6}$/, 'code must be six digits'),
+);
+
+export const StartRequestSchema = z.strictObject({ email: EmailSchema });
+export type StartRequest = z.infer<typeof StartRequestSchema>;
+
+export const StartResponseSchema = z.object({
+  resendAfterSeconds: z.number(),
+  expiresInSeconds: z.number(),
+});
+export type StartResponse = z.infer<typeof StartResponseSchema>;
+
+export const VerifyRequestSchema = z.strictObject({ email: EmailSchema, code: OtpCodeSchema });
+export type VerifyRequest = z.infer<typeof VerifyRequestSchema>;
+
+const IsoDateTime = z.iso.datetime();
+
+/** Values of the eligibility record's configured fields, as Salesforce returns them. */
+export const EligibilityValueSchema = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const MeResponseSchema = z.object({
+  user: z.object({
+    id: z.string(),
+    email: z.string(),
+    emailVerified: z.boolean(),
+    name: z.optional(z.string()),
+  }),
+  eligibility: z.catchall(z.object({ recordId: z.string() }), EligibilityValueSchema),
+  session: z.object({
+    expiresAt: IsoDateTime,
+    absoluteExpiresAt: IsoDateTime,
+  }),
+});
+export type MeResponse = z.infer<typeof MeResponseSchema>;
+
+export const DependencyStatusSchema = z.object({
+  status: z.enum(['up', 'down']),
+  latencyMs: z.optional(z.number()),
+  detail: z.optional(z.string()),
+});
+
+export const HealthResponseSchema = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.record(z.string(), DependencyStatusSchema),
+});
+export type HealthResponse = z.infer<typeof HealthResponseSchema>;
