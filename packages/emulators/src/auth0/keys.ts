@@ -3,7 +3,7 @@
 // keys are served as a JWKS at /.well-known/jwks.json.
 // Source: https://auth0.com/docs/secure/tokens/json-web-tokens/json-web-key-sets
 //         https://auth0.com/docs/get-started/tenant-settings/signing-keys/rotate-signing-keys
-import { generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 
 export interface PublicJwk {
   kty: 'RSA';
@@ -17,7 +17,6 @@ export interface PublicJwk {
 interface SigningKey {
   kid: string;
   privateKey: KeyObject;
-  publicKey: KeyObject;
   jwk: PublicJwk;
 }
 
@@ -28,32 +27,46 @@ function newKey(): SigningKey {
     throw new Error('RSA public key export lacks n/e');
   }
   const kid = randomBytes(16).toString('base64url');
-  return { kid, privateKey, publicKey, jwk: { kty: 'RSA', n: exported.n, e: exported.e, kid, alg: 'RS256', use: 'sig' } };
+  return {
+    kid,
+    privateKey,
+    jwk: { kty: 'RSA', n: exported.n, e: exported.e, kid, alg: 'RS256', use: 'sig' },
+  };
 }
 
-const b64json = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+const b64json = (value: unknown) =>
+  Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 /**
- * The tenant's signing keys. The newest key signs; older keys stay published (so tokens they
- * signed still verify) until retired, as after an Auth0 key rotation followed by revocation
- * of the previous key.
+ * The tenant's signing keys, as Auth0 keeps them: a current key that signs, a next key that is
+ * already published in the JWKS (so verifiers that cached the JWKS know it before it signs
+ * anything), and previous keys that stay published until revoked.
+ * Source: https://auth0.com/docs/get-started/tenant-settings/signing-keys and
+ * https://auth0.com/docs/get-started/tenant-settings/signing-keys/rotate-signing-keys
+ * (rotation promotes the next key; the previous key stays until you revoke it).
  */
 export class KeyRing {
-  private keys: SigningKey[] = [newKey()];
+  private previous: SigningKey[] = [];
+  private current: SigningKey = newKey();
+  private next: SigningKey = newKey();
 
-  get current(): SigningKey {
-    return this.keys[this.keys.length - 1]!;
+  get currentKid(): string {
+    return this.current.kid;
   }
 
-  /** Generates a new signing key; with `retirePrevious`, every older key leaves the JWKS. */
+  /**
+   * Rotates: the next key starts signing and a new next key is published. With
+   * `retirePrevious`, every key that signed before leaves the JWKS (Auth0's "revoke").
+   */
   rotate(retirePrevious = false): { kid: string } {
-    const key = newKey();
-    this.keys = retirePrevious ? [key] : [...this.keys, key];
-    return { kid: key.kid };
+    this.previous = retirePrevious ? [] : [...this.previous, this.current];
+    this.current = this.next;
+    this.next = newKey();
+    return { kid: this.current.kid };
   }
 
   jwks(): { keys: PublicJwk[] } {
-    return { keys: this.keys.map((k) => ({ ...k.jwk })) };
+    return { keys: [this.current, this.next, ...this.previous].map((k) => ({ ...k.jwk })) };
   }
 
   sign(payload: Record<string, unknown>): string {
@@ -61,28 +74,5 @@ export class KeyRing {
     const input = `${b64json({ alg: 'RS256', typ: 'JWT', kid: key.kid })}.${b64json(payload)}`;
     const signature = sign('sha256', Buffer.from(input), key.privateKey).toString('base64url');
     return `${input}.${signature}`;
-  }
-
-  /**
-   * Verifies a JWT this ring signed with a key still published; returns its payload or
-   * undefined. Used by /userinfo. Expiry and audience are the caller's business.
-   */
-  verify(token: string): Record<string, unknown> | undefined {
-    const parts = token.split('.');
-    if (parts.length !== 3) return undefined;
-    const [h, p, s] = parts as [string, string, string];
-    try {
-      const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as { alg?: unknown; kid?: unknown };
-      if (header.alg !== 'RS256') return undefined;
-      const key = this.keys.find((k) => k.kid === header.kid);
-      if (!key) return undefined;
-      if (!verify('sha256', Buffer.from(`${h}.${p}`), key.publicKey, Buffer.from(s, 'base64url'))) return undefined;
-      const payload: unknown = JSON.parse(Buffer.from(p, 'base64url').toString('utf8'));
-      return typeof payload === 'object' && payload !== null && !Array.isArray(payload)
-        ? (payload as Record<string, unknown>)
-        : undefined;
-    } catch {
-      return undefined;
-    }
   }
 }

@@ -1,0 +1,241 @@
+// The Auth0 emulator's tenant state: email one-time codes, users and refresh-token families.
+// No HTTP here; every rule below names the Auth0 documentation it mirrors. Time comes from an
+// injectable clock so tests never sleep.
+import { randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+
+export interface Auth0Settings {
+  /** Access token lifetime (`expires_in`); Auth0's per-API default is 86400 s. */
+  accessTokenTtlSeconds: number;
+  /** ID token lifetime; Auth0's per-application default is 36000 s. */
+  idTokenTtlSeconds: number;
+  /** Email one-time code lifetime; Auth0's default for the email connection is 180 s. */
+  codeTtlSeconds: number;
+  /** Refresh token rotation "reuse interval"; 0 (Auth0's default) means none. */
+  refreshReuseIntervalSeconds: number;
+}
+
+export interface OutboxMessage {
+  to: string;
+  code: string;
+  /** ISO 8601. */
+  sentAt: string;
+}
+
+export interface User {
+  user_id: string;
+  email: string;
+}
+
+/**
+ * Auth0 kills an email code after three failed attempts (a hardcoded limit).
+ * Source: https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp
+ * ("Only three failed attempts to input the OTP are allowed") and the Auth0 support article
+ * "Passwordless Email Login Attempts Maximum Exceeded" (the two error messages).
+ */
+export const MAX_CODE_ATTEMPTS = 3;
+const MAX_OUTBOX = 1000;
+
+interface PendingCode {
+  code: string;
+  expiresAt: number;
+  failures: number;
+}
+
+interface Family {
+  revoked: boolean;
+  user: User;
+  scope: string;
+  audience: string | undefined;
+  clientId: string;
+  /** Session id carried into every ID token of the family (`sid`). */
+  sid: string;
+}
+
+interface RefreshRecord {
+  familyId: string;
+  /** When it was exchanged for a newer token (rotation); undefined while it is the latest. */
+  supersededAt?: number;
+}
+
+export type OtpOutcome =
+  { ok: true; user: User } | { ok: false; reason: 'wrong' | 'expired' | 'too_many_attempts' };
+
+export type RefreshOutcome =
+  | {
+      ok: true;
+      refreshToken: string;
+      user: User;
+      scope: string;
+      audience: string | undefined;
+      sid: string;
+    }
+  | { ok: false };
+
+const normalize = (email: string) => email.trim().toLowerCase();
+
+function sameCode(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export class Auth0Store {
+  private codes = new Map<string, PendingCode>();
+  private users = new Map<string, User>();
+  private sent: OutboxMessage[] = [];
+  private families = new Map<string, Family>();
+  private refreshTokens = new Map<string, RefreshRecord>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly settings: Auth0Settings,
+  ) {}
+
+  /**
+   * Issues a fresh 6-digit code for an address. Only the latest code works: a new one replaces
+   * the previous one and its attempt count.
+   * Source: https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp
+   * (OTP length 6 and expiry 180 s by default; "Only the last OTP issued will be accepted";
+   * "Once used, the latest one is also invalidated").
+   */
+  startEmail(email: string): OutboxMessage {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const now = this.now();
+    this.codes.set(normalize(email), {
+      code,
+      expiresAt: now + this.settings.codeTtlSeconds * 1000,
+      failures: 0,
+    });
+    const message: OutboxMessage = { to: email, code, sentAt: new Date(now).toISOString() };
+    this.sent.push(message);
+    if (this.sent.length > MAX_OUTBOX) this.sent.splice(0, this.sent.length - MAX_OUTBOX);
+    return { ...message };
+  }
+
+  /**
+   * Checks an email one-time code. Order of checks (a choice; Auth0 documents the three
+   * outcomes, not their precedence): a code that has used up its attempts stays dead (even the
+   * right code is refused); an expired code is reported as expired; otherwise a wrong code
+   * counts an attempt, and the third wrong attempt already answers "maximum attempts".
+   * Codes are single use. No pending code for the address reads as a wrong code.
+   */
+  verifyOtp(email: string, otp: string): OtpOutcome {
+    const key = normalize(email);
+    const pending = this.codes.get(key);
+    if (!pending) return { ok: false, reason: 'wrong' };
+    if (pending.failures >= MAX_CODE_ATTEMPTS) return { ok: false, reason: 'too_many_attempts' };
+    if (this.now() >= pending.expiresAt) return { ok: false, reason: 'expired' };
+    if (!sameCode(pending.code, otp)) {
+      pending.failures += 1;
+      return {
+        ok: false,
+        reason: pending.failures >= MAX_CODE_ATTEMPTS ? 'too_many_attempts' : 'wrong',
+      };
+    }
+    this.codes.delete(key);
+    return { ok: true, user: this.userFor(key) };
+  }
+
+  /**
+   * Passwordless users are created on their first successful login, with the connection's
+   * name as the user id prefix: `email|<24 hex>`.
+   * Source: https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp
+   * ("their user profile is created on the email connection before being authenticated");
+   * https://auth0.com/docs/manage-users/user-accounts/identify-users (`connection|id` user ids).
+   */
+  private userFor(key: string): User {
+    let user = this.users.get(key);
+    if (!user) {
+      user = { user_id: `email|${randomBytes(12).toString('hex')}`, email: key };
+      this.users.set(key, user);
+    }
+    return user;
+  }
+
+  /** Starts a refresh-token family (one login) and returns its first refresh token. */
+  startFamily(
+    user: User,
+    scope: string,
+    audience: string | undefined,
+    clientId: string,
+  ): { refreshToken: string; sid: string } {
+    const familyId = randomBytes(16).toString('hex');
+    const sid = randomBytes(16).toString('base64url');
+    this.families.set(familyId, { revoked: false, user, scope, audience, clientId, sid });
+    return { refreshToken: this.mint(familyId), sid };
+  }
+
+  /** A session id for a login without a refresh token (its ID token still carries `sid`). */
+  newSid(): string {
+    return randomBytes(16).toString('base64url');
+  }
+
+  private mint(familyId: string): string {
+    const token = `v1.${randomBytes(48).toString('base64url')}`;
+    this.refreshTokens.set(token, { familyId });
+    return token;
+  }
+
+  /**
+   * Exchanges a refresh token with rotation: the presented token is superseded and a new one
+   * of the same family is returned. Presenting a superseded token again outside the reuse
+   * interval is treated as a breach and revokes the whole family.
+   * Source: https://auth0.com/docs/secure/tokens/refresh-tokens/refresh-token-rotation
+   * ("Automatic reuse detection", "Reuse interval").
+   * Within the reuse interval the superseded token yields another new token of the family and
+   * the tokens already handed out stay valid (a choice: Auth0 only says no breach is detected).
+   */
+  useRefresh(token: string, clientId: string): RefreshOutcome {
+    const record = this.refreshTokens.get(token);
+    if (!record) return { ok: false };
+    const family = this.families.get(record.familyId);
+    if (!family || family.revoked || family.clientId !== clientId) return { ok: false };
+    const now = this.now();
+    if (record.supersededAt !== undefined) {
+      const grace = this.settings.refreshReuseIntervalSeconds * 1000;
+      if (!(grace > 0 && now - record.supersededAt <= grace)) {
+        family.revoked = true;
+        return { ok: false };
+      }
+    } else {
+      record.supersededAt = now;
+    }
+    return {
+      ok: true,
+      refreshToken: this.mint(record.familyId),
+      user: family.user,
+      scope: family.scope,
+      audience: family.audience,
+      sid: family.sid,
+    };
+  }
+
+  /**
+   * Revokes the family a refresh token belongs to; unknown tokens are ignored.
+   * Source: https://auth0.com/docs/api/authentication/revoke-refresh-token (200 whether or not
+   * the token existed) and https://auth0.com/docs/secure/tokens/refresh-tokens/revoke-refresh-tokens.
+   */
+  revoke(token: string, clientId: string): void {
+    const record = this.refreshTokens.get(token);
+    if (!record) return;
+    const family = this.families.get(record.familyId);
+    if (family && family.clientId === clientId) family.revoked = true;
+  }
+
+  /** Sent codes, newest first; `email` matches case-insensitively. */
+  outbox(email?: string): OutboxMessage[] {
+    const want = email === undefined ? undefined : normalize(email);
+    return this.sent
+      .filter((m) => want === undefined || normalize(m.to) === want)
+      .reverse()
+      .map((m) => ({ ...m }));
+  }
+
+  reset(): void {
+    this.codes.clear();
+    this.users.clear();
+    this.sent = [];
+    this.families.clear();
+    this.refreshTokens.clear();
+  }
+}

@@ -1,0 +1,671 @@
+// Contract tests for the Auth0 emulator, driven by the real `auth0` SDK (its legacy
+// AuthenticationClient, the one the API uses) and by jose for token verification. Each test
+// names the Auth0 behaviour it mirrors; sources are in src/auth0/*.ts and UPSTREAM.md.
+// Run through `portcullis-dev-tls` (NODE_EXTRA_CA_CERTS) so the SDK trusts the dev certificate.
+import {
+  AuthApiError,
+  AuthenticationClient,
+  FetchError,
+  TimeoutError,
+  type InitOverrideFunction,
+} from 'auth0/legacy';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { startAuth0Emulator, type Auth0Emulator } from '../src/auth0/emulator.js';
+
+const ADA = 'ada.lovelace@example.com';
+const SCOPE = 'openid email offline_access';
+
+let emulator: Auth0Emulator;
+let clock = Date.now();
+let auth0: AuthenticationClient;
+
+function client(overrides: { clientSecret?: string; timeoutDuration?: number } = {}) {
+  return new AuthenticationClient({
+    domain: emulator.domain,
+    clientId: emulator.clientId,
+    clientSecret: overrides.clientSecret ?? emulator.clientSecret,
+    ...(overrides.timeoutDuration !== undefined
+      ? { timeoutDuration: overrides.timeoutDuration }
+      : {}),
+  });
+}
+
+/** A fresh JWKS fetcher each time, so key rotation is seen at once (jose caches otherwise). */
+const verify = (token: string) =>
+  jwtVerify(token, createRemoteJWKSet(new URL(`${emulator.issuer}.well-known/jwks.json`)), {
+    issuer: emulator.issuer,
+    audience: emulator.audience,
+    algorithms: ['RS256'],
+  });
+
+async function sendCode(email = ADA): Promise<string> {
+  await auth0.passwordless.sendEmail({ email, send: 'code' });
+  const latest = emulator.outbox(email)[0];
+  if (!latest) throw new Error(`no code for ${email}`);
+  return latest.code;
+}
+
+async function login(email = ADA, scope = SCOPE) {
+  const code = await sendCode(email);
+  const { data } = await auth0.passwordless.loginWithEmail({
+    email,
+    code,
+    audience: emulator.audience,
+    scope,
+  });
+  return data;
+}
+
+/** The AuthApiError a rejected SDK call throws. */
+async function authError(promise: Promise<unknown>): Promise<AuthApiError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AuthApiError);
+  return err as AuthApiError;
+}
+
+const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
+beforeAll(async () => {
+  emulator = await startAuth0Emulator({ port: 0, log: () => {}, now: () => clock });
+});
+
+afterAll(async () => {
+  await emulator?.stop();
+});
+
+beforeEach(() => {
+  emulator.reset();
+  emulator.configure({
+    accessTokenTtlSeconds: 86_400,
+    idTokenTtlSeconds: 36_000,
+    codeTtlSeconds: 180,
+    refreshReuseIntervalSeconds: 0,
+  });
+  clock = Date.now();
+  // A fresh client per test: each caches the JWKS (jose, 30 s cooldown) for ID token checks.
+  auth0 = client();
+});
+
+describe('passwordless email login (https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp)', () => {
+  test('sendEmail answers { _id, email, email_verified: false } and puts a 6-digit code in the outbox', async () => {
+    const { data, status } = await auth0.passwordless.sendEmail({ email: ADA, send: 'code' });
+    expect(status).toBe(200);
+    expect(data).toBeUndefined(); // VoidApiResponse: the SDK drops the body
+    const messages = emulator.outbox(ADA.toUpperCase());
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({
+      to: ADA,
+      code: expect.stringMatching(/^\d{6}$/) as unknown,
+    });
+    expect(Date.parse(messages[0]!.sentAt)).toBe(clock);
+
+    const raw = await fetch(`${emulator.url}/passwordless/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: emulator.clientId,
+        client_secret: emulator.clientSecret,
+        connection: 'email',
+        email: ADA,
+        send: 'code',
+      }),
+    });
+    expect(raw.status).toBe(200);
+    expect(await raw.json()).toEqual({
+      _id: expect.stringMatching(/^[0-9a-f]{24}$/) as unknown,
+      email: ADA,
+      email_verified: false,
+    });
+  });
+
+  test('loginWithEmail with audience and `openid email offline_access` returns all three tokens; the SDK validates the ID token', async () => {
+    const tokens = await login();
+    expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 86_400, scope: SCOPE });
+    expect(tokens.refresh_token).toEqual(expect.any(String));
+
+    const { payload, protectedHeader } = await verify(tokens.access_token);
+    expect(protectedHeader).toMatchObject({ alg: 'RS256', kid: emulator.signingKid() });
+    expect(payload.iss).toBe(`https://localhost:${emulator.port}/`);
+    expect(payload.sub).toMatch(/^email\|[0-9a-f]{24}$/);
+    expect(payload.aud).toEqual([emulator.audience, `${emulator.issuer}userinfo`]);
+    expect(payload.azp).toBe(emulator.clientId);
+    expect(payload.scope).toBe(SCOPE);
+    expect(payload.exp! - payload.iat!).toBe(86_400);
+
+    const id = decodeJwt(tokens.id_token!);
+    expect(decodeProtectedHeader(tokens.id_token!).kid).toBe(emulator.signingKid());
+    expect(id).toMatchObject({
+      iss: emulator.issuer,
+      sub: payload.sub,
+      aud: emulator.clientId,
+      email: ADA,
+      email_verified: true,
+    });
+    expect(id.sid).toEqual(expect.any(String));
+    expect(id.exp! - id.iat!).toBe(36_000);
+  });
+
+  test('the wire request is the form-encoded passwordless OTP grant (UPSTREAM.md)', async () => {
+    await login();
+    const tokenCall = emulator.requests().find((r) => r.path === '/oauth/token');
+    expect(tokenCall?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(tokenCall?.headers['auth0-client']).toEqual(expect.any(String));
+  });
+
+  test('the user is created on first login and keeps its id (`email|<24 hex>`), whatever the case of the address', async () => {
+    const first = decodeJwt((await login()).access_token).sub;
+    const again = decodeJwt((await login(ADA.toUpperCase())).access_token).sub;
+    const other = decodeJwt((await login('grace.hopper@example.com')).access_token).sub;
+    expect(again).toBe(first);
+    expect(other).not.toBe(first);
+  });
+
+  test('without offline_access there is no refresh token; without openid no ID token and aud is the API alone', async () => {
+    const tokens = await login(ADA, 'read:things');
+    expect(tokens.refresh_token).toBeUndefined();
+    expect(tokens.id_token).toBeUndefined();
+    expect((await verify(tokens.access_token)).payload.aud).toBe(emulator.audience);
+  });
+
+  test('without an audience the access token is opaque (32 characters)', async () => {
+    const code = await sendCode();
+    const { data } = await auth0.passwordless.loginWithEmail({
+      email: ADA,
+      code,
+      scope: 'openid email',
+    });
+    expect(data.access_token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(data.id_token).toEqual(expect.any(String));
+  });
+
+  test('an audience the tenant does not know: 403 access_denied "Service not found: <aud>"', async () => {
+    const code = await sendCode();
+    const err = await authError(
+      auth0.passwordless.loginWithEmail({
+        email: ADA,
+        code,
+        audience: 'https://nope.test',
+        scope: SCOPE,
+      }),
+    );
+    expect([err.statusCode, err.error, err.error_description]).toEqual([
+      403,
+      'access_denied',
+      'Service not found: https://nope.test',
+    ]);
+  });
+
+  test('a wrong code: 403 invalid_grant "Wrong email or verification code."', async () => {
+    const code = await sendCode();
+    const err = await authError(
+      auth0.passwordless.loginWithEmail({
+        email: ADA,
+        code: wrongCode(code),
+        audience: emulator.audience,
+        scope: SCOPE,
+      }),
+    );
+    expect(err.statusCode).toBe(403);
+    expect(err.error).toBe('invalid_grant');
+    expect(err.error_description).toBe('Wrong email or verification code.');
+    expect(err.message).toBe('Wrong email or verification code.');
+  });
+
+  test('no code was ever sent to that address: the wrong-code error', async () => {
+    const err = await authError(
+      auth0.passwordless.loginWithEmail({
+        email: 'nobody@example.com',
+        code: '123456',
+        audience: emulator.audience,
+      }),
+    );
+    expect([err.statusCode, err.error, err.error_description]).toEqual([
+      403,
+      'invalid_grant',
+      'Wrong email or verification code.',
+    ]);
+  });
+
+  test('an expired code (valid 180 s): 403 invalid_grant "The verification code has expired. Please try to login again."', async () => {
+    const code = await sendCode();
+    clock += 180_000;
+    const err = await authError(
+      auth0.passwordless.loginWithEmail({
+        email: ADA,
+        code,
+        audience: emulator.audience,
+        scope: SCOPE,
+      }),
+    );
+    expect([err.statusCode, err.error, err.error_description]).toEqual([
+      403,
+      'invalid_grant',
+      'The verification code has expired. Please try to login again.',
+    ]);
+  });
+
+  test('the code lifetime is configurable; a code still inside it works', async () => {
+    emulator.configure({ codeTtlSeconds: 1 });
+    const code = await sendCode();
+    clock += 999;
+    await expect(
+      auth0.passwordless.loginWithEmail({ email: ADA, code, audience: emulator.audience }),
+    ).resolves.toBeDefined();
+    const second = await sendCode();
+    clock += 1000;
+    const err = await authError(
+      auth0.passwordless.loginWithEmail({ email: ADA, code: second, audience: emulator.audience }),
+    );
+    expect(err.error_description).toBe(
+      'The verification code has expired. Please try to login again.',
+    );
+  });
+
+  test('the third failed attempt, and every later one even with the right code: "You\'ve reached the maximum number of attempts."', async () => {
+    const code = await sendCode();
+    const attempt = (otp: string) =>
+      authError(
+        auth0.passwordless.loginWithEmail({ email: ADA, code: otp, audience: emulator.audience }),
+      );
+    expect((await attempt(wrongCode(code))).error_description).toBe(
+      'Wrong email or verification code.',
+    );
+    expect((await attempt(wrongCode(code))).error_description).toBe(
+      'Wrong email or verification code.',
+    );
+    const third = await attempt(wrongCode(code));
+    expect([third.statusCode, third.error, third.error_description]).toEqual([
+      403,
+      'invalid_grant',
+      "You've reached the maximum number of attempts. Please try to login again.",
+    ]);
+    const right = await attempt(code);
+    expect(right.error_description).toBe(
+      "You've reached the maximum number of attempts. Please try to login again.",
+    );
+  });
+
+  test('a new code supersedes the old one (and starts a fresh attempt count)', async () => {
+    const first = await sendCode();
+    let second = await sendCode();
+    while (second === first) second = await sendCode(); // 1 in a million
+    const err = await authError(
+      auth0.passwordless.loginWithEmail({ email: ADA, code: first, audience: emulator.audience }),
+    );
+    expect(err.error_description).toBe('Wrong email or verification code.');
+    await expect(
+      auth0.passwordless.loginWithEmail({ email: ADA, code: second, audience: emulator.audience }),
+    ).resolves.toBeDefined();
+    expect(emulator.outbox(ADA).map((m) => m.code)[0]).toBe(second); // newest first
+  });
+
+  test('codes are single use', async () => {
+    const code = await sendCode();
+    await auth0.passwordless.loginWithEmail({ email: ADA, code, audience: emulator.audience });
+    const err = await authError(
+      auth0.passwordless.loginWithEmail({ email: ADA, code, audience: emulator.audience }),
+    );
+    expect(err.error_description).toBe('Wrong email or verification code.');
+  });
+
+  test('a nonce sent with the grant comes back in the ID token', async () => {
+    const code = await sendCode();
+    const res = await fetch(`${emulator.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'http://auth0.com/oauth/grant-type/passwordless/otp',
+        client_id: emulator.clientId,
+        client_secret: emulator.clientSecret,
+        realm: 'email',
+        username: ADA,
+        otp: code,
+        scope: 'openid profile',
+        nonce: 'n-0S6_WzA2Mj',
+      }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { id_token: string };
+    expect(decodeJwt(body.id_token)).toMatchObject({
+      nonce: 'n-0S6_WzA2Mj',
+      nickname: 'ada.lovelace',
+      name: ADA,
+    });
+    expect(decodeJwt(body.id_token).email).toBeUndefined(); // no `email` scope
+  });
+});
+
+describe('refresh token rotation (https://auth0.com/docs/secure/tokens/refresh-tokens/refresh-token-rotation)', () => {
+  test('each refresh returns new access, ID and refresh tokens for the same user; the SDK validates the ID token', async () => {
+    const first = await login();
+    clock += 5_000;
+    const { data: second } = await auth0.oauth.refreshTokenGrant({
+      refresh_token: first.refresh_token!,
+    });
+    expect(second.refresh_token).toEqual(expect.any(String));
+    expect(second.refresh_token).not.toBe(first.refresh_token);
+    expect(second.access_token).not.toBe(first.access_token);
+    const before = decodeJwt(first.id_token!);
+    const after = decodeJwt(second.id_token!);
+    expect(after).toMatchObject({ sub: before.sub, email: ADA, sid: before.sid });
+    expect((await verify(second.access_token)).payload).toMatchObject({
+      sub: before.sub,
+      scope: SCOPE,
+    });
+    expect(after.iat).toBe(before.iat! + 5);
+
+    const { data: third } = await auth0.oauth.refreshTokenGrant({
+      refresh_token: second.refresh_token!,
+    });
+    expect(third.refresh_token).not.toBe(second.refresh_token);
+  });
+
+  test('reusing a superseded refresh token: 403 invalid_grant "Unknown or invalid refresh token." and the whole family dies', async () => {
+    const first = await login();
+    const { data: second } = await auth0.oauth.refreshTokenGrant({
+      refresh_token: first.refresh_token!,
+    });
+    const reuse = await authError(
+      auth0.oauth.refreshTokenGrant({ refresh_token: first.refresh_token! }),
+    );
+    expect([reuse.statusCode, reuse.error, reuse.error_description]).toEqual([
+      403,
+      'invalid_grant',
+      'Unknown or invalid refresh token.',
+    ]);
+    const latest = await authError(
+      auth0.oauth.refreshTokenGrant({ refresh_token: second.refresh_token! }),
+    );
+    expect(latest.error_description).toBe('Unknown or invalid refresh token.');
+  });
+
+  test('inside the reuse interval a superseded token still works; outside it, reuse kills the family', async () => {
+    emulator.configure({ refreshReuseIntervalSeconds: 10 });
+    const first = await login();
+    const { data: a } = await auth0.oauth.refreshTokenGrant({
+      refresh_token: first.refresh_token!,
+    });
+    clock += 10_000;
+    const { data: b } = await auth0.oauth.refreshTokenGrant({
+      refresh_token: first.refresh_token!,
+    });
+    expect(b.refresh_token).not.toBe(a.refresh_token);
+    clock += 1;
+    const late = await authError(
+      auth0.oauth.refreshTokenGrant({ refresh_token: first.refresh_token! }),
+    );
+    expect(late.error_description).toBe('Unknown or invalid refresh token.');
+    await authError(auth0.oauth.refreshTokenGrant({ refresh_token: a.refresh_token! }));
+    await authError(auth0.oauth.refreshTokenGrant({ refresh_token: b.refresh_token! }));
+  });
+
+  test('other logins of the same user are separate families', async () => {
+    const one = await login();
+    const two = await login();
+    await auth0.oauth.refreshTokenGrant({ refresh_token: one.refresh_token! });
+    await authError(auth0.oauth.refreshTokenGrant({ refresh_token: one.refresh_token! }));
+    await expect(
+      auth0.oauth.refreshTokenGrant({ refresh_token: two.refresh_token! }),
+    ).resolves.toBeDefined();
+  });
+
+  test('an unknown refresh token: 403 invalid_grant', async () => {
+    const err = await authError(auth0.oauth.refreshTokenGrant({ refresh_token: 'v1.not-a-token' }));
+    expect([err.statusCode, err.error, err.error_description]).toEqual([
+      403,
+      'invalid_grant',
+      'Unknown or invalid refresh token.',
+    ]);
+  });
+
+  test('revokeRefreshToken answers 200 and then the family is dead (https://auth0.com/docs/api/authentication/revoke-refresh-token)', async () => {
+    const first = await login();
+    const { data: second } = await auth0.oauth.refreshTokenGrant({
+      refresh_token: first.refresh_token!,
+    });
+    const res = await auth0.oauth.revokeRefreshToken({ token: second.refresh_token! });
+    expect(res.status).toBe(200);
+    const err = await authError(
+      auth0.oauth.refreshTokenGrant({ refresh_token: second.refresh_token! }),
+    );
+    expect(err.error_description).toBe('Unknown or invalid refresh token.');
+    const call = emulator.requests().find((r) => r.path === '/oauth/revoke');
+    expect(call?.headers['content-type']).toMatch(/^application\/json/);
+  });
+
+  test('revoking an unknown token still answers 200', async () => {
+    await expect(auth0.oauth.revokeRefreshToken({ token: 'v1.unknown' })).resolves.toMatchObject({
+      status: 200,
+    });
+  });
+});
+
+describe('signing keys (https://auth0.com/docs/get-started/tenant-settings/signing-keys)', () => {
+  test('the JWKS publishes RSA keys with kid, alg RS256 and use sig; discovery points at it', async () => {
+    const jwks = (await (await fetch(`${emulator.issuer}.well-known/jwks.json`)).json()) as {
+      keys: Array<Record<string, unknown>>;
+    };
+    expect(jwks.keys.length).toBeGreaterThanOrEqual(2); // current and next
+    for (const key of jwks.keys) {
+      expect(key).toEqual({
+        kty: 'RSA',
+        n: expect.any(String) as unknown,
+        e: 'AQAB',
+        kid: expect.any(String) as unknown,
+        alg: 'RS256',
+        use: 'sig',
+      });
+    }
+    const discovery = (await (
+      await fetch(`${emulator.issuer}.well-known/openid-configuration`)
+    ).json()) as Record<string, unknown>;
+    expect(discovery).toMatchObject({
+      issuer: emulator.issuer,
+      jwks_uri: `${emulator.issuer}.well-known/jwks.json`,
+      token_endpoint: `${emulator.issuer}oauth/token`,
+      revocation_endpoint: `${emulator.issuer}oauth/revoke`,
+    });
+  });
+
+  test('after rotation tokens carry the new kid and verify; older tokens still verify until the old key is retired', async () => {
+    const before = await login();
+    const oldKid = decodeProtectedHeader(before.access_token).kid;
+    const { kid } = emulator.rotateKeys();
+    expect(kid).not.toBe(oldKid);
+    // The same SDK client (its JWKS already cached) accepts the new ID token: the next key was published before rotation.
+    const after = await login();
+    expect(decodeProtectedHeader(after.access_token).kid).toBe(kid);
+    expect(decodeProtectedHeader(after.id_token!).kid).toBe(kid);
+    await verify(after.access_token);
+    await verify(before.access_token);
+
+    const res = await fetch(`${emulator.url}/__emulator/keys/rotate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ retirePrevious: true }),
+    });
+    expect(res.status).toBe(200);
+    const { kid: newest } = (await res.json()) as { kid: string };
+    expect(emulator.signingKid()).toBe(newest);
+    await expect(verify(before.access_token)).rejects.toThrow(/no applicable key|matching key/i);
+    await expect(verify(after.access_token)).rejects.toThrow(/no applicable key|matching key/i);
+    // This signing key was published only at the first rotation, after the SDK client cached
+    // the JWKS, and jose refetches at most every 30 s: a client with a fresh cache is needed.
+    await expect(login()).rejects.toThrow(/no applicable key/i);
+    auth0 = client();
+    await verify((await login()).access_token);
+  });
+});
+
+describe('client authentication and request shapes', () => {
+  test('a wrong client secret: 401 access_denied "Unauthorized" on every endpoint', async () => {
+    const bad = client({ clientSecret: 'wrong-secret' });
+    for (const call of [
+      () => bad.passwordless.sendEmail({ email: ADA, send: 'code' }),
+      () =>
+        bad.passwordless.loginWithEmail({
+          email: ADA,
+          code: '123456',
+          audience: emulator.audience,
+        }),
+      () => bad.oauth.refreshTokenGrant({ refresh_token: 'v1.x' }),
+      () => bad.oauth.revokeRefreshToken({ token: 'v1.x' }),
+    ]) {
+      const err = await authError(call());
+      expect([err.statusCode, err.error, err.error_description]).toEqual([
+        401,
+        'access_denied',
+        'Unauthorized',
+      ]);
+    }
+    expect(emulator.outbox()).toEqual([]);
+  });
+
+  test('an unknown client id: 401 access_denied', async () => {
+    const other = new AuthenticationClient({
+      domain: emulator.domain,
+      clientId: 'someone-else',
+      clientSecret: emulator.clientSecret,
+    });
+    const err = await authError(other.passwordless.sendEmail({ email: ADA, send: 'code' }));
+    expect([err.statusCode, err.error]).toEqual([401, 'access_denied']);
+  });
+
+  test('an invalid email address: 400 bad.email', async () => {
+    const err = await authError(
+      auth0.passwordless.sendEmail({ email: 'not-an-email', send: 'code' }),
+    );
+    expect([err.statusCode, err.error]).toEqual([400, 'bad.email']);
+  });
+
+  test('send: link is not supported by the emulator: 400 bad.send', async () => {
+    const err = await authError(auth0.passwordless.sendEmail({ email: ADA, send: 'link' }));
+    expect([err.statusCode, err.error]).toEqual([400, 'bad.send']);
+  });
+});
+
+describe('auth0-forwarded-for (https://auth0.com/docs/authenticate/passwordless/implement-login/embedded-login/relevant-api-endpoints)', () => {
+  // The SDK's per-call `initOverrides` is spread over the request init: a plain
+  // `{ headers: {...} }` REPLACES the SDK's headers (Content-Type included). The function form
+  // keeps them and adds ours.
+  const forwardedFor =
+    (ip: string): InitOverrideFunction =>
+    ({ init }) =>
+      Promise.resolve({ headers: { ...init.headers, 'auth0-forwarded-for': ip } });
+
+  test('the function form of initOverrides adds the header on every call and keeps the SDK headers', async () => {
+    const ip = '203.0.113.7';
+    await auth0.passwordless.sendEmail({ email: ADA, send: 'code' }, forwardedFor(ip));
+    const code = emulator.outbox(ADA)[0]!.code;
+    const { data } = await auth0.passwordless.loginWithEmail(
+      { email: ADA, code, audience: emulator.audience, scope: SCOPE },
+      { initOverrides: forwardedFor(ip) },
+    );
+    await auth0.oauth.refreshTokenGrant(
+      { refresh_token: data.refresh_token! },
+      { initOverrides: forwardedFor(ip) },
+    );
+    await auth0.oauth.revokeRefreshToken(
+      { token: data.refresh_token! },
+      { initOverrides: forwardedFor(ip) },
+    );
+    // (The SDK's ID token check also fetches /.well-known/jwks.json, through jose, without it.)
+    const calls = emulator.requests().filter((r) => !r.path.startsWith('/.well-known/'));
+    expect(calls.map((r) => r.path)).toEqual([
+      '/passwordless/start',
+      '/oauth/token',
+      '/oauth/token',
+      '/oauth/revoke',
+    ]);
+    for (const call of calls) {
+      expect(call.headers['auth0-forwarded-for']).toBe(ip);
+      expect(call.headers['auth0-client']).toEqual(expect.any(String)); // telemetry is added after overrides
+    }
+    expect(calls[0]!.headers['content-type']).toMatch(/^application\/json/);
+  });
+
+  test('a plain { headers } object drops Content-Type, so /passwordless/start gets text/plain and fails with 400', async () => {
+    const err = await authError(
+      auth0.passwordless.sendEmail(
+        { email: ADA, send: 'code' },
+        { headers: { 'auth0-forwarded-for': '203.0.113.7' } },
+      ),
+    );
+    expect(err.statusCode).toBe(400);
+    expect(emulator.requests()[0]!.headers['content-type']).toMatch(/^text\/plain/);
+    expect(emulator.outbox()).toEqual([]);
+  });
+});
+
+describe('fault injection', () => {
+  test('status 503 answers Auth0-shaped temporarily_unavailable for `count` requests, then recovers', async () => {
+    emulator.setFaults({ status: 503, count: 1 });
+    const err = await authError(auth0.passwordless.sendEmail({ email: ADA, send: 'code' }));
+    expect([err.statusCode, err.error]).toEqual([503, 'temporarily_unavailable']);
+    await expect(auth0.passwordless.sendEmail({ email: ADA, send: 'code' })).resolves.toMatchObject(
+      { status: 200 },
+    );
+    expect(emulator.outbox(ADA)).toHaveLength(1);
+  });
+
+  test('status 429 answers too_many_requests with retry-after and X-RateLimit-* headers', async () => {
+    emulator.setFaults({ status: 429, paths: ['/passwordless/start'] });
+    const err = await authError(auth0.passwordless.sendEmail({ email: ADA, send: 'code' }));
+    expect([err.statusCode, err.error]).toEqual([429, 'too_many_requests']);
+    expect(err.headers.get('retry-after')).toBe('30');
+    expect(err.headers.get('x-ratelimit-remaining')).toBe('0');
+    // Only the listed paths are affected.
+    await expect(
+      fetch(`${emulator.issuer}.well-known/jwks.json`).then((r) => r.status),
+    ).resolves.toBe(200);
+    emulator.clearFaults();
+    await expect(auth0.passwordless.sendEmail({ email: ADA, send: 'code' })).resolves.toBeDefined();
+  });
+
+  test('latency delays the answer; past the SDK timeout (timeoutDuration) the SDK throws FetchError caused by TimeoutError', async () => {
+    emulator.setFaults({ latencyMs: 300, count: 2 });
+    const started = performance.now();
+    await auth0.passwordless.sendEmail({ email: ADA, send: 'code' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    const impatient = client({ timeoutDuration: 50 });
+    // (A revoke of an unknown token: the emulator still finishes it after the client gave up, harmlessly.)
+    const err = await impatient.oauth
+      .revokeRefreshToken({ token: 'v1.unknown' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FetchError);
+    expect((err as FetchError).cause).toBeInstanceOf(TimeoutError);
+    expect((err as FetchError).message).toBe('The request was timed out.');
+  });
+
+  test('drop closes the connection: the SDK throws FetchError', async () => {
+    emulator.setFaults({ drop: true, count: 1 });
+    await expect(auth0.passwordless.sendEmail({ email: ADA, send: 'code' })).rejects.toBeInstanceOf(
+      FetchError,
+    );
+    await expect(auth0.passwordless.sendEmail({ email: ADA, send: 'code' })).resolves.toBeDefined();
+  });
+
+  test('faults over the control API; controls themselves are never faulted nor logged', async () => {
+    const put = await fetch(`${emulator.url}/__emulator/faults`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 503 }),
+    });
+    expect(put.status).toBe(200);
+    const outbox = await fetch(`${emulator.url}/__emulator/outbox`);
+    expect(outbox.status).toBe(200);
+    await authError(auth0.passwordless.sendEmail({ email: ADA, send: 'code' }));
+    expect((await fetch(`${emulator.url}/__emulator/faults`, { method: 'DELETE' })).status).toBe(
+      204,
+    );
+    await auth0.passwordless.sendEmail({ email: ADA, send: 'code' });
+    expect(emulator.requests().map((r) => r.path)).toEqual([
+      '/passwordless/start',
+      '/passwordless/start',
+    ]);
+  });
+});
