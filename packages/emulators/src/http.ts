@@ -187,7 +187,14 @@ export class RequestLog {
   constructor(private readonly max = 1000) {}
 
   record(req: Req): void {
-    const url = new URL(req.url ?? '/', 'http://emulator');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://emulator');
+    } catch {
+      // A request target no URL parser accepts (e.g. `http://[`): log it as the raw path.
+      url = new URL('http://emulator/');
+      url.pathname = '/(unparseable)';
+    }
     const headers: Record<string, string> = {};
     for (const name of LOGGED_HEADERS) {
       const v = req.headers[name];

@@ -1,2 +1,15 @@
 export { ensureDevCertificate, devCertificatePaths, type DevCertificate } from './tls.js';
 export type { FaultSpec, LoggedRequest } from './http.js';
+export {
+  startAuth0Emulator,
+  AUTH0_EMULATOR_DEFAULTS,
+  type Auth0Emulator,
+  type Auth0EmulatorOptions,
+  type OutboxMessage,
+} from './auth0/emulator.js';
+export {
+  startSalesforceEmulator,
+  type SalesforceEmulator,
+  type SalesforceEmulatorOptions,
+  type SalesforceSeed,
+} from './salesforce/emulator.js';
