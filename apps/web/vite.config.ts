@@ -10,7 +10,10 @@ export default defineConfig({
     strictPort: true,
     host: '127.0.0.1',
     proxy: {
-      '/api': { target: process.env.PORTCULLIS_API_URL ?? 'http://127.0.0.1:3000', changeOrigin: false },
+      '/api': {
+        target: process.env.PORTCULLIS_API_URL ?? 'http://127.0.0.1:3000',
+        changeOrigin: false,
+      },
     },
   },
   build: { outDir: 'dist', sourcemap: true },

@@ -2,9 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { safeRedirectPath } from '../src/lib/redirect';
 
 describe('safeRedirectPath', () => {
-  it.each(['/', '/account', '/account/settings?tab=2#top', '/a%20b'])('keeps the in-app path %s', (p) => {
-    expect(safeRedirectPath(p)).toBe(p);
-  });
+  it.each(['/', '/account', '/account/settings?tab=2#top', '/a%20b'])(
+    'keeps the in-app path %s',
+    (p) => {
+      expect(safeRedirectPath(p)).toBe(p);
+    },
+  );
 
   it.each([
     'https://evil.example/',

@@ -2,8 +2,8 @@
 // shapes left to the caller, fault injection, a request log and start/stop on a port.
 // Plain node:http(s) on purpose: the emulators have no framework between them and the wire.
 import { once } from 'node:events';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export type Req = http.IncomingMessage;
@@ -37,12 +37,16 @@ export type Fields = Record<string, unknown>;
  * Parses a JSON object or an application/x-www-form-urlencoded body into plain fields.
  * An empty body is `{}`. `accept` says which media types the route takes.
  */
-export async function readFields(req: Req, accept: Array<'json' | 'form'> = ['json', 'form']): Promise<Fields> {
+export async function readFields(
+  req: Req,
+  accept: Array<'json' | 'form'> = ['json', 'form'],
+): Promise<Fields> {
   const raw = await readBody(req);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (raw.length === 0) return {};
   if (type === 'application/json' || type.endsWith('+json')) {
-    if (!accept.includes('json')) throw new BodyError('unsupported_media_type', `unsupported content type ${type}`);
+    if (!accept.includes('json'))
+      throw new BodyError('unsupported_media_type', `unsupported content type ${type}`);
     let value: unknown;
     try {
       value = JSON.parse(raw.toString('utf8'));
@@ -55,7 +59,8 @@ export async function readFields(req: Req, accept: Array<'json' | 'form'> = ['js
     return value as Fields;
   }
   if (type === 'application/x-www-form-urlencoded') {
-    if (!accept.includes('form')) throw new BodyError('unsupported_media_type', `unsupported content type ${type}`);
+    if (!accept.includes('form'))
+      throw new BodyError('unsupported_media_type', `unsupported content type ${type}`);
     return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
   }
   throw new BodyError('unsupported_media_type', `unsupported content type ${type || '(none)'}`);
@@ -67,7 +72,12 @@ export function str(fields: Fields, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-export function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: Res,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -145,7 +155,12 @@ export function parseFaultSpec(fields: Fields): FaultSpec | string {
   const spec: FaultSpec = {};
   const { latencyMs, status, count, paths, drop } = fields;
   if (latencyMs !== undefined) {
-    if (typeof latencyMs !== 'number' || !Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > 600_000)
+    if (
+      typeof latencyMs !== 'number' ||
+      !Number.isInteger(latencyMs) ||
+      latencyMs < 0 ||
+      latencyMs > 600_000
+    )
       return 'latencyMs must be an integer between 0 and 600000';
     spec.latencyMs = latencyMs;
   }
@@ -155,7 +170,8 @@ export function parseFaultSpec(fields: Fields): FaultSpec | string {
     spec.status = status;
   }
   if (count !== undefined) {
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) return 'count must be a positive integer';
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1)
+      return 'count must be a positive integer';
     spec.count = count;
   }
   if (paths !== undefined) {

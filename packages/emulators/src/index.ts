@@ -13,3 +13,4 @@ export {
   type SalesforceEmulatorOptions,
   type SalesforceSeed,
 } from './salesforce/emulator.js';
+export { loadSeedFile } from './salesforce/store.js';

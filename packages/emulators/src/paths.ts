@@ -13,7 +13,8 @@ export function repoRoot(start = process.cwd()): string {
     const pkg = path.join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { workspaces?: unknown }).workspaces) return dir;
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { workspaces?: unknown }).workspaces)
+          return dir;
       } catch {
         // unreadable package.json: keep walking up
       }

@@ -19,7 +19,11 @@ export interface DevCertificate {
 const RENEW_BEFORE_MS = 7 * 24 * 3600 * 1000;
 
 export function devCertificatePaths(dir = path.join(repoRoot(), '.local', 'tls')) {
-  return { dir, certPath: path.join(dir, 'localhost.pem'), keyPath: path.join(dir, 'localhost-key.pem') };
+  return {
+    dir,
+    certPath: path.join(dir, 'localhost.pem'),
+    keyPath: path.join(dir, 'localhost-key.pem'),
+  };
 }
 
 function usable(certPem: string, now: number): boolean {

@@ -35,7 +35,11 @@ interface ContactRecord {
  */
 function connect(opts: { clientSecret?: string } = {}): Connection {
   return new Connection({
-    oauth2: { clientId: CLIENT_ID, clientSecret: opts.clientSecret ?? CLIENT_SECRET, loginUrl: emu.url },
+    oauth2: {
+      clientId: CLIENT_ID,
+      clientSecret: opts.clientSecret ?? CLIENT_SECRET,
+      loginUrl: emu.url,
+    },
     version: '62.0',
     refreshFn: (conn, callback) => {
       conn.oauth2.requestToken({ grant_type: 'client_credentials' }).then(
@@ -79,11 +83,16 @@ describe('client credentials login (OAuth 2.0 Client Credentials Flow)', () => {
     expect(userInfo.id).toMatch(/^005[0-9A-Za-z]{15}$/);
     expect(userInfo.url).toBe(`${emu.url}/id/${userInfo.organizationId}/${userInfo.id}`);
     const [req] = tokenRequests();
-    expect(req).toMatchObject({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(req).toMatchObject({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
   });
 
   it('a wrong client secret fails with invalid_client', async () => {
-    const err = await rejection(connect({ clientSecret: 'wrong' }).authorize({ grant_type: 'client_credentials' }));
+    const err = await rejection(
+      connect({ clientSecret: 'wrong' }).authorize({ grant_type: 'client_credentials' }),
+    );
     expect(err.name).toBe('invalid_client');
     expect(err.message).toBe('invalid client credentials');
   });
@@ -103,7 +112,9 @@ describe('client credentials login (OAuth 2.0 Client Credentials Flow)', () => {
 describe('query', () => {
   it('returns the seeded contacts', async () => {
     const conn = await login();
-    const result = await conn.query<ContactRecord>('SELECT Id, Email, Portal_Access__c FROM Contact');
+    const result = await conn.query<ContactRecord>(
+      'SELECT Id, Email, Portal_Access__c FROM Contact',
+    );
     expect(result.done).toBe(true);
     expect(result.totalSize).toBe(3);
     expect(result.records.map((r) => [r.Email, r.Portal_Access__c])).toEqual([
@@ -112,7 +123,10 @@ describe('query', () => {
       ['charles.babbage@example.com', false],
     ]);
     for (const r of result.records) {
-      expect(r.attributes).toEqual({ type: 'Contact', url: `/services/data/v62.0/sobjects/Contact/${r.Id}` });
+      expect(r.attributes).toEqual({
+        type: 'Contact',
+        url: `/services/data/v62.0/sobjects/Contact/${r.Id}`,
+      });
     }
     expect(queryRequests()[0]).toMatchObject({
       method: 'GET',
@@ -139,30 +153,58 @@ describe('query', () => {
 
   it('escaped quotes and backslashes reach the emulator as Salesforce reads them', async () => {
     const conn = await login();
-    const id = emu.createContact({ LastName: "O'Brien", Email: "o'brien\\x@example.com", Portal_Access__c: true });
+    const id = emu.createContact({
+      LastName: "O'Brien",
+      Email: "o'brien\\x@example.com",
+      Portal_Access__c: true,
+    });
     const result = await conn.query<ContactRecord>(
       "SELECT Id FROM Contact WHERE Email = 'o\\'brien\\\\x@example.com' AND LastName = 'O\\'BRIEN'",
     );
     expect(result.records.map((r) => r.Id)).toEqual([id]);
   });
 
-  it("sobject().find() works for plain values, but its escaper leaves backslashes alone (UPSTREAM.md pitfall)", async () => {
+  it('sobject().find() works for plain values, but its escaper leaves backslashes alone (UPSTREAM.md pitfall)', async () => {
     const conn = await login();
-    const found = await conn.sobject('Contact').find({ Email: 'ada.lovelace@example.com' }, ['Id', 'Portal_Access__c']);
+    const found = await conn
+      .sobject('Contact')
+      .find({ Email: 'ada.lovelace@example.com' }, ['Id', 'Portal_Access__c']);
     expect(found).toHaveLength(1);
-    const err = await rejection(conn.sobject('Contact').find({ Email: 'a\\q@example.com' }, ['Id']));
+    const err = await rejection(
+      conn.sobject('Contact').find({ Email: 'a\\q@example.com' }, ['Id']),
+    );
     expect(err.name).toBe('MALFORMED_QUERY');
   });
 
   it.each([
-    ["SELECT Id FROM Contact WHERE Email = 'a' OR Email = 'b'", 'MALFORMED_QUERY', "unexpected token: 'OR'"],
+    [
+      "SELECT Id FROM Contact WHERE Email = 'a' OR Email = 'b'",
+      'MALFORMED_QUERY',
+      "unexpected token: 'OR'",
+    ],
     ["SELECT Id FROM Contact WHERE Email LIKE 'a%'", 'MALFORMED_QUERY', "unexpected token: 'LIKE'"],
-    ["SELECT Id FROM Contact WHERE Email = 'ada\\'", 'MALFORMED_QUERY', "mismatched character '<EOF>'"],
+    [
+      "SELECT Id FROM Contact WHERE Email = 'ada\\'",
+      'MALFORMED_QUERY',
+      "mismatched character '<EOF>'",
+    ],
     ['SELECT Id FROM Contact;', 'MALFORMED_QUERY', "no viable alternative at character ';'"],
-    ['SELECT Id, Foo__c FROM Contact', 'INVALID_FIELD', "No such column 'Foo__c' on entity 'Contact'"],
+    [
+      'SELECT Id, Foo__c FROM Contact',
+      'INVALID_FIELD',
+      "No such column 'Foo__c' on entity 'Contact'",
+    ],
     ['SELECT Id FROM Foo', 'INVALID_TYPE', "sObject type 'Foo' is not supported"],
-    ["SELECT Id FROM Contact WHERE Portal_Access__c = 'true'", 'INVALID_FIELD', 'must be of type boolean'],
-    ["SELECT Id FROM Contact WHERE Id = 'x'", 'INVALID_QUERY_FILTER_OPERATOR', 'invalid ID field: x'],
+    [
+      "SELECT Id FROM Contact WHERE Portal_Access__c = 'true'",
+      'INVALID_FIELD',
+      'must be of type boolean',
+    ],
+    [
+      "SELECT Id FROM Contact WHERE Id = 'x'",
+      'INVALID_QUERY_FILTER_OPERATOR',
+      'invalid ID field: x',
+    ],
   ])('%j fails with name %s', async (soql, errorCode, message) => {
     const conn = await login();
     const err = await rejection(conn.query(soql));
@@ -202,7 +244,10 @@ describe('session expiry and refresh', () => {
       await conn.authorize({ grant_type: 'client_credentials' });
       const err = await rejection(conn.query('SELECT Id FROM Contact'));
       expect(err.message).toBe('Unable to refresh session due to: no more tokens');
-      expect(shortLived.requests().map((r) => r.path)).toEqual(['/services/oauth2/token', '/services/data/v62.0/query']);
+      expect(shortLived.requests().map((r) => r.path)).toEqual([
+        '/services/oauth2/token',
+        '/services/data/v62.0/query',
+      ]);
     } finally {
       await shortLived.stop();
     }
@@ -247,13 +292,24 @@ describe('controls seen through jsforce', () => {
     const created = await fetch(`${emu.url}/__emulator/sobjects/Contact`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ FirstName: 'Alan', LastName: 'Turing', Email: 'alan.turing@example.com', Portal_Access__c: true }),
+      body: JSON.stringify({
+        FirstName: 'Alan',
+        LastName: 'Turing',
+        Email: 'alan.turing@example.com',
+        Portal_Access__c: true,
+      }),
     });
     expect(created.status).toBe(201);
     const { id } = (await created.json()) as { id: string };
-    const q = "SELECT Id, Name, Portal_Access__c FROM Contact WHERE Email = 'alan.turing@example.com'";
+    const q =
+      "SELECT Id, Name, Portal_Access__c FROM Contact WHERE Email = 'alan.turing@example.com'";
     expect((await conn.query(q)).records).toEqual([
-      { attributes: { type: 'Contact', url: `/services/data/v62.0/sobjects/Contact/${id}` }, Id: id, Name: 'Alan Turing', Portal_Access__c: true },
+      {
+        attributes: { type: 'Contact', url: `/services/data/v62.0/sobjects/Contact/${id}` },
+        Id: id,
+        Name: 'Alan Turing',
+        Portal_Access__c: true,
+      },
     ]);
 
     const patched = await fetch(`${emu.url}/__emulator/sobjects/Contact/${id}`, {

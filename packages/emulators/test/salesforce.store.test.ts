@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { canonicalId15, generatedId, toId18 } from '../src/salesforce/ids.js';
 import { SoqlError, parseSoql } from '../src/salesforce/soql.js';
-import { RecordError, SalesforceStore, loadDefaultSeed, validateSeed, type SalesforceSeed } from '../src/salesforce/store.js';
+import {
+  RecordError,
+  SalesforceStore,
+  loadDefaultSeed,
+  validateSeed,
+  type SalesforceSeed,
+} from '../src/salesforce/store.js';
 
 const ADA = '0035g00000ADA01AAH';
 
@@ -65,7 +71,9 @@ describe('the seed', () => {
   });
 
   it('is what the JSON file says', () => {
-    const raw = JSON.parse(readFileSync(new URL('../seed/salesforce.json', import.meta.url), 'utf8')) as unknown;
+    const raw = JSON.parse(
+      readFileSync(new URL('../seed/salesforce.json', import.meta.url), 'utf8'),
+    ) as unknown;
     expect(loadDefaultSeed()).toEqual(raw);
   });
 
@@ -80,7 +88,8 @@ describe('the seed', () => {
   });
 
   it('refuses mixed field types, duplicate ids and ids that are not ids', () => {
-    const make = (records: SalesforceSeed['sobjects'][string]) => () => new SalesforceStore({ sobjects: { Contact: records } });
+    const make = (records: SalesforceSeed['sobjects'][string]) => () =>
+      new SalesforceStore({ sobjects: { Contact: records } });
     expect(make([{ Flag__c: true }, { Flag__c: 'yes' }])).toThrow(/mixes boolean and string/);
     expect(make([{ Id: ADA }, { Id: ADA }])).toThrow(/duplicate/);
     expect(make([{ Id: 'x' }])).toThrow(/not a record id/);
@@ -91,7 +100,10 @@ describe('the seed', () => {
 describe('queries', () => {
   it('returns selected fields in the selected order with the schema casing', () => {
     const store = new SalesforceStore(loadDefaultSeed());
-    const result = run(store, "select email, ID, name, PORTAL_ACCESS__C from contact where EMAIL = 'ada.lovelace@example.com'");
+    const result = run(
+      store,
+      "select email, ID, name, PORTAL_ACCESS__C from contact where EMAIL = 'ada.lovelace@example.com'",
+    );
     expect(result.object).toBe('Contact');
     expect(result.rows).toEqual([
       {
@@ -108,9 +120,13 @@ describe('queries', () => {
 
   it('compares strings case-insensitively', () => {
     const store = new SalesforceStore(loadDefaultSeed());
-    expect(rows(store, "SELECT Id FROM Contact WHERE Email = 'GRACE.Hopper@Example.COM'")).toHaveLength(1);
+    expect(
+      rows(store, "SELECT Id FROM Contact WHERE Email = 'GRACE.Hopper@Example.COM'"),
+    ).toHaveLength(1);
     expect(rows(store, "SELECT Id FROM Contact WHERE Account_Tier__c = 'gold'")).toHaveLength(1);
-    expect(rows(store, "SELECT Id FROM Contact WHERE Email = 'grace.hopper@example.co'")).toHaveLength(0);
+    expect(
+      rows(store, "SELECT Id FROM Contact WHERE Email = 'grace.hopper@example.co'"),
+    ).toHaveLength(0);
   });
 
   it('ANDs conditions, with != and booleans', () => {
@@ -119,10 +135,15 @@ describe('queries', () => {
       { Email: 'ada.lovelace@example.com' },
       { Email: 'grace.hopper@example.com' },
     ]);
-    expect(rows(store, "SELECT Email FROM Contact WHERE Portal_Access__c = true AND Email != 'ada.lovelace@example.com'")).toEqual([
-      { Email: 'grace.hopper@example.com' },
+    expect(
+      rows(
+        store,
+        "SELECT Email FROM Contact WHERE Portal_Access__c = true AND Email != 'ada.lovelace@example.com'",
+      ),
+    ).toEqual([{ Email: 'grace.hopper@example.com' }]);
+    expect(rows(store, 'SELECT Email FROM Contact WHERE Portal_Access__c = false')).toEqual([
+      { Email: 'charles.babbage@example.com' },
     ]);
-    expect(rows(store, 'SELECT Email FROM Contact WHERE Portal_Access__c = false')).toEqual([{ Email: 'charles.babbage@example.com' }]);
   });
 
   it('applies LIMIT', () => {
@@ -135,18 +156,26 @@ describe('queries', () => {
   it('matches NULL with = null and != null', () => {
     const store = new SalesforceStore(loadDefaultSeed());
     store.create('Contact', { LastName: 'Nobody' });
-    expect(rows(store, 'SELECT LastName, Email FROM Contact WHERE Email = null')).toEqual([{ LastName: 'Nobody', Email: null }]);
+    expect(rows(store, 'SELECT LastName, Email FROM Contact WHERE Email = null')).toEqual([
+      { LastName: 'Nobody', Email: null },
+    ]);
     expect(rows(store, 'SELECT Id FROM Contact WHERE Email != null')).toHaveLength(3);
-    expect(rows(store, "SELECT Id FROM Contact WHERE Email != 'ada.lovelace@example.com'")).toHaveLength(3);
+    expect(
+      rows(store, "SELECT Id FROM Contact WHERE Email != 'ada.lovelace@example.com'"),
+    ).toHaveLength(3);
   });
 
   it('finds a record by its 15- or 18-character id, in any case for the 18', () => {
     const store = new SalesforceStore(loadDefaultSeed());
     for (const id of [ADA, ADA.slice(0, 15), ADA.toLowerCase()]) {
-      expect(rows(store, `SELECT Email FROM Contact WHERE Id = '${id}'`)).toEqual([{ Email: 'ada.lovelace@example.com' }]);
+      expect(rows(store, `SELECT Email FROM Contact WHERE Id = '${id}'`)).toEqual([
+        { Email: 'ada.lovelace@example.com' },
+      ]);
     }
     // A 15-character id is case-sensitive.
-    expect(rows(store, `SELECT Email FROM Contact WHERE Id = '${ADA.slice(0, 15).toLowerCase()}'`)).toEqual([]);
+    expect(
+      rows(store, `SELECT Email FROM Contact WHERE Id = '${ADA.slice(0, 15).toLowerCase()}'`),
+    ).toEqual([]);
   });
 
   it('an unknown object is INVALID_TYPE', () => {
@@ -168,25 +197,49 @@ describe('queries', () => {
   });
 
   it('a duplicate field is MALFORMED_QUERY', () => {
-    const err = queryError(new SalesforceStore(loadDefaultSeed()), 'SELECT Id, email, Email FROM Contact');
+    const err = queryError(
+      new SalesforceStore(loadDefaultSeed()),
+      'SELECT Id, email, Email FROM Contact',
+    );
     expect(err.errorCode).toBe('MALFORMED_QUERY');
     expect(err.detail).toBe('duplicate field selected: Email');
   });
 
   it.each([
-    ["Portal_Access__c = 'true'", "value of filter criterion for field 'Portal_Access__c' must be of type boolean and should not be enclosed in quotes"],
-    ['Portal_Access__c = 1', "value of filter criterion for field 'Portal_Access__c' must be of type boolean and should not be enclosed in quotes"],
-    ['Email = true', "value of filter criterion for field 'Email' must be of type string and should be enclosed in quotes"],
-    ['Email = 42', "value of filter criterion for field 'Email' must be of type string and should be enclosed in quotes"],
-    ['Id = 42', "value of filter criterion for field 'Id' must be of type id and should be enclosed in quotes"],
+    [
+      "Portal_Access__c = 'true'",
+      "value of filter criterion for field 'Portal_Access__c' must be of type boolean and should not be enclosed in quotes",
+    ],
+    [
+      'Portal_Access__c = 1',
+      "value of filter criterion for field 'Portal_Access__c' must be of type boolean and should not be enclosed in quotes",
+    ],
+    [
+      'Email = true',
+      "value of filter criterion for field 'Email' must be of type string and should be enclosed in quotes",
+    ],
+    [
+      'Email = 42',
+      "value of filter criterion for field 'Email' must be of type string and should be enclosed in quotes",
+    ],
+    [
+      'Id = 42',
+      "value of filter criterion for field 'Id' must be of type id and should be enclosed in quotes",
+    ],
   ])('a literal of the wrong type (%s) is INVALID_FIELD', (condition, detail) => {
-    const err = queryError(new SalesforceStore(loadDefaultSeed()), `SELECT Id FROM Contact WHERE ${condition}`);
+    const err = queryError(
+      new SalesforceStore(loadDefaultSeed()),
+      `SELECT Id FROM Contact WHERE ${condition}`,
+    );
     expect(err.errorCode).toBe('INVALID_FIELD');
     expect(err.detail).toBe(detail);
   });
 
   it('a malformed id is INVALID_QUERY_FILTER_OPERATOR', () => {
-    const err = queryError(new SalesforceStore(loadDefaultSeed()), "SELECT Id FROM Contact WHERE Id = 'abc'");
+    const err = queryError(
+      new SalesforceStore(loadDefaultSeed()),
+      "SELECT Id FROM Contact WHERE Id = 'abc'",
+    );
     expect(err.errorCode).toBe('INVALID_QUERY_FILTER_OPERATOR');
     expect(err.detail).toBe('invalid ID field: abc');
   });
@@ -195,9 +248,16 @@ describe('queries', () => {
 describe('create, update, reset', () => {
   it('creates a Contact with a new 003 id and derives Name', () => {
     const store = new SalesforceStore(loadDefaultSeed());
-    const id = store.create('Contact', { firstname: 'Alan', LastName: 'Turing', Email: 'alan@example.com', Portal_Access__c: true });
+    const id = store.create('Contact', {
+      firstname: 'Alan',
+      LastName: 'Turing',
+      Email: 'alan@example.com',
+      Portal_Access__c: true,
+    });
     expect(id).toMatch(/^003[0-9A-Za-z]{15}$/);
-    expect(rows(store, `SELECT Id, Name, FirstName FROM Contact WHERE Id = '${id}'`)).toEqual([{ Id: id, Name: 'Alan Turing', FirstName: 'Alan' }]);
+    expect(rows(store, `SELECT Id, Name, FirstName FROM Contact WHERE Id = '${id}'`)).toEqual([
+      { Id: id, Name: 'Alan Turing', FirstName: 'Alan' },
+    ]);
   });
 
   it.each([
@@ -209,13 +269,17 @@ describe('create, update, reset', () => {
     [{ Email: 'no-last-name@example.com' }, 'REQUIRED_FIELD_MISSING'],
   ])('refuses to create %j (%s)', (fields, errorCode) => {
     const store = new SalesforceStore(loadDefaultSeed());
-    expect(() => store.create('Contact', fields)).toThrow(expect.objectContaining({ errorCode, status: 400 }) as Error);
+    expect(() => store.create('Contact', fields)).toThrow(
+      expect.objectContaining({ errorCode, status: 400 }) as Error,
+    );
   });
 
   it('updates by either id form; unknown ids are 404', () => {
     const store = new SalesforceStore(loadDefaultSeed());
     store.update('Contact', ADA.slice(0, 15), { Portal_Access__c: false });
-    expect(rows(store, `SELECT Portal_Access__c FROM Contact WHERE Id = '${ADA}'`)).toEqual([{ Portal_Access__c: false }]);
+    expect(rows(store, `SELECT Portal_Access__c FROM Contact WHERE Id = '${ADA}'`)).toEqual([
+      { Portal_Access__c: false },
+    ]);
     let error: unknown;
     try {
       store.update('Contact', '003000000000000AAA', { Portal_Access__c: false });
@@ -235,7 +299,9 @@ describe('create, update, reset', () => {
     seed.sobjects.Contact![0]!.Email = 'mutated-after-start@example.com';
     expect(rows(store, 'SELECT Id FROM Contact')).toHaveLength(4);
     store.reset();
-    expect(rows(store, `SELECT Email FROM Contact WHERE Id = '${ADA}'`)).toEqual([{ Email: 'ada.lovelace@example.com' }]);
+    expect(rows(store, `SELECT Email FROM Contact WHERE Id = '${ADA}'`)).toEqual([
+      { Email: 'ada.lovelace@example.com' },
+    ]);
     expect(rows(store, 'SELECT Id FROM Contact')).toHaveLength(3);
     seed.sobjects.Contact![0]!.Email = before.sobjects.Contact![0]!.Email!;
     expect(seed).toEqual(before);

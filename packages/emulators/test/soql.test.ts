@@ -44,7 +44,9 @@ function escapeAllUnicode(s: string): string {
 
 describe('tokenize', () => {
   it('splits a query into identifiers, punctuation, operators, literals and EOF', () => {
-    const tokens = tokenize("SELECT Id, Email FROM Contact WHERE Portal_Access__c = true AND Email != 'a@b.c' LIMIT 10");
+    const tokens = tokenize(
+      "SELECT Id, Email FROM Contact WHERE Portal_Access__c = true AND Email != 'a@b.c' LIMIT 10",
+    );
     expect(tokens.map((t) => [t.kind, t.text])).toEqual([
       ['ident', 'SELECT'],
       ['ident', 'Id'],
@@ -74,7 +76,16 @@ describe('tokenize', () => {
   });
 
   it('reads every operator, including <> and the ones the parser refuses', () => {
-    expect(tokenize('= != <> < > <= >=').map((t) => t.text)).toEqual(['=', '!=', '<>', '<', '>', '<=', '>=', '<EOF>']);
+    expect(tokenize('= != <> < > <= >=').map((t) => t.text)).toEqual([
+      '=',
+      '!=',
+      '<>',
+      '<',
+      '>',
+      '<=',
+      '>=',
+      '<EOF>',
+    ]);
   });
 
   it('reads signed and decimal numbers', () => {
@@ -104,7 +115,10 @@ describe('string literals (Quoted String Escape Sequences)', () => {
     ["''", ''],
     ["'raw\nnewline and ünïcödé 🙂'", 'raw\nnewline and ünïcödé 🙂'],
   ])('%s reads as %j', (literal, value) => {
-    expect(literalOf(`SELECT Id FROM Contact WHERE Email = ${literal}`)).toEqual({ type: 'string', value });
+    expect(literalOf(`SELECT Id FROM Contact WHERE Email = ${literal}`)).toEqual({
+      type: 'string',
+      value,
+    });
   });
 
   it.each([
@@ -127,12 +141,15 @@ describe('string literals (Quoted String Escape Sequences)', () => {
   });
 
   it('a trailing backslash (the quote escaped away) is MALFORMED_QUERY', () => {
-    for (const q of ["SELECT Id FROM Contact WHERE Email = 'ada\\", "SELECT Id FROM Contact WHERE Email = 'ada\\'"]) {
+    for (const q of [
+      "SELECT Id FROM Contact WHERE Email = 'ada\\",
+      "SELECT Id FROM Contact WHERE Email = 'ada\\'",
+    ]) {
       expect(soqlError(() => parseSoql(q)).errorCode).toBe('MALFORMED_QUERY');
     }
   });
 
-  it('property: any string escaped minimally (\\ and \') round-trips', () => {
+  it("property: any string escaped minimally (\\ and ') round-trips", () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (s) => {
         const literal = literalOf(`SELECT Id FROM Contact WHERE Email = '${escapeMinimal(s)}'`);
@@ -145,7 +162,9 @@ describe('string literals (Quoted String Escape Sequences)', () => {
   it('property: any string escaped entirely as \\uXXXX round-trips', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (s) => {
-        const literal = literalOf(`select id from contact where email = '${escapeAllUnicode(s)}' limit 1`);
+        const literal = literalOf(
+          `select id from contact where email = '${escapeAllUnicode(s)}' limit 1`,
+        );
         expect(literal).toEqual({ type: 'string', value: s });
       }),
       { numRuns: 300 },
@@ -174,7 +193,9 @@ describe('string literals (Quoted String Escape Sequences)', () => {
 describe('parseSoql', () => {
   it('parses fields, object, AND-ed conditions and LIMIT', () => {
     expect(
-      parseSoql("SELECT Id, Email, Portal_Access__c FROM Contact WHERE Email = 'a@b.c' AND Portal_Access__c = TRUE LIMIT 2"),
+      parseSoql(
+        "SELECT Id, Email, Portal_Access__c FROM Contact WHERE Email = 'a@b.c' AND Portal_Access__c = TRUE LIMIT 2",
+      ),
     ).toEqual({
       fields: [
         { name: 'Id', offset: 7 },
@@ -183,15 +204,25 @@ describe('parseSoql', () => {
       ],
       object: { name: 'Contact', offset: 40 },
       where: [
-        { field: { name: 'Email', offset: 54 }, operator: '=', value: { type: 'string', value: 'a@b.c' } },
-        { field: { name: 'Portal_Access__c', offset: 74 }, operator: '=', value: { type: 'boolean', value: true } },
+        {
+          field: { name: 'Email', offset: 54 },
+          operator: '=',
+          value: { type: 'string', value: 'a@b.c' },
+        },
+        {
+          field: { name: 'Portal_Access__c', offset: 74 },
+          operator: '=',
+          value: { type: 'boolean', value: true },
+        },
       ],
       limit: 2,
     });
   });
 
   it('takes keywords in any case and keeps names as written', () => {
-    const q = parseSoql("select ID from CONTACT where EMAIL = 'x' and portal_access__c = False limit 0");
+    const q = parseSoql(
+      "select ID from CONTACT where EMAIL = 'x' and portal_access__c = False limit 0",
+    );
     expect(q.fields.map((f) => f.name)).toEqual(['ID']);
     expect(q.object.name).toBe('CONTACT');
     expect(q.where.map((c) => c.value)).toEqual([
@@ -202,7 +233,9 @@ describe('parseSoql', () => {
   });
 
   it('takes != and <> as not-equal, and NULL, numbers as literals', () => {
-    const q = parseSoql('SELECT Id FROM Contact WHERE Email != null AND Name <> NULL AND Score__c = -1.5');
+    const q = parseSoql(
+      'SELECT Id FROM Contact WHERE Email != null AND Name <> NULL AND Score__c = -1.5',
+    );
     expect(q.where.map((c) => [c.operator, c.value])).toEqual([
       ['!=', { type: 'null' }],
       ['!=', { type: 'null' }],
@@ -251,7 +284,9 @@ describe('parseSoql', () => {
   });
 
   it('formats parser errors like Salesforce: the line, a caret, Row and Column', () => {
-    const err = soqlError(() => parseSoql("SELECT Id FROM Contact\nWHERE Email = 'a' OR Email = 'b'"));
+    const err = soqlError(() =>
+      parseSoql("SELECT Id FROM Contact\nWHERE Email = 'a' OR Email = 'b'"),
+    );
     expect(err.message).toBe(
       "\nWHERE Email = 'a' OR Email = 'b'\n                  ^\nERROR at Row:2:Column:19\nunexpected token: 'OR'",
     );
@@ -259,13 +294,19 @@ describe('parseSoql', () => {
   });
 
   it('refuses a LIMIT beyond a 32-bit integer', () => {
-    expect(soqlError(() => parseSoql('SELECT Id FROM Contact LIMIT 99999999999')).errorCode).toBe('MALFORMED_QUERY');
+    expect(soqlError(() => parseSoql('SELECT Id FROM Contact LIMIT 99999999999')).errorCode).toBe(
+      'MALFORMED_QUERY',
+    );
   });
 
   it('never throws anything but a SoqlError, whatever the input', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (s) => {
-        for (const q of [s, `SELECT Id FROM Contact WHERE Email = ${s}`, `SELECT ${s} FROM Contact`]) {
+        for (const q of [
+          s,
+          `SELECT Id FROM Contact WHERE Email = ${s}`,
+          `SELECT ${s} FROM Contact`,
+        ]) {
           try {
             parseSoql(q);
           } catch (err) {

@@ -18,15 +18,17 @@ export const EmailSchema = z.string({ error: 'email must be a string' }).check(
   z.toLowerCase(),
   z.minLength(1, 'email is required'),
   z.maxLength(EMAIL_MAX_LENGTH, `email must be at most ${EMAIL_MAX_LENGTH} characters`),
-  z.refine((s) => !FORBIDDEN_IN_EMAIL.test(s), 'email must not contain control characters or backslashes'),
+  z.refine(
+    (s) => !FORBIDDEN_IN_EMAIL.test(s),
+    'email must not contain control characters or backslashes',
+  ),
   z.refine((s) => EMAIL_SHAPE.test(s), 'email is not an email address'),
 );
 
 /** The one-time code Auth0 sends: six digits. Surrounding whitespace is forgiven. */
-export const OtpCodeSchema = z.string({ error: 'code must be a string' }).check(
-  z.trim(),
-  z.regex(/^[0-9]{6}$/, 'code must be six digits'),
-);
+export const OtpCodeSchema = z
+  .string({ error: 'code must be a string' })
+  .check(z.trim(), z.regex(/^[0-9]{6}$/, 'code must be six digits'));
 
 export const StartRequestSchema = z.strictObject({ email: EmailSchema });
 export type StartRequest = z.infer<typeof StartRequestSchema>;

@@ -13,9 +13,18 @@ describe('error codes', () => {
 
   it('includes the codes DESIGN.md promises', () => {
     for (const code of [
-      'validation_failed', 'unsupported_media_type', 'invalid_code', 'code_expired',
-      'too_many_attempts', 'rate_limited', 'unauthenticated', 'session_expired', 'not_eligible',
-      'csrf_rejected', 'upstream_unavailable', 'internal',
+      'validation_failed',
+      'unsupported_media_type',
+      'invalid_code',
+      'code_expired',
+      'too_many_attempts',
+      'rate_limited',
+      'unauthenticated',
+      'session_expired',
+      'not_eligible',
+      'csrf_rejected',
+      'upstream_unavailable',
+      'internal',
     ]) {
       expect(ERROR_CODES).toContain(code);
     }

@@ -39,7 +39,7 @@ describe('EmailSchema', () => {
     expect(EmailSchema.safeParse(`a${at254}`).success).toBe(false);
   });
 
-  it("accepts apostrophes and plus signs, which real addresses use", () => {
+  it('accepts apostrophes and plus signs, which real addresses use', () => {
     expect(EmailSchema.parse("o'brien+tag@example.ie")).toBe("o'brien+tag@example.ie");
   });
 
@@ -62,11 +62,15 @@ describe('EmailSchema', () => {
 
 describe('StartRequestSchema / VerifyRequestSchema', () => {
   it('refuses unknown keys, so typos do not pass silently', () => {
-    expect(StartRequestSchema.safeParse({ email: 'ada@example.com', extra: 1 }).success).toBe(false);
+    expect(StartRequestSchema.safeParse({ email: 'ada@example.com', extra: 1 }).success).toBe(
+      false,
+    );
   });
 
   it('requires a six-digit code', () => {
-    expect(VerifyRequestSchema.parse({ email: 'a@example.com', code: ' 012345 ' }).code).toBe('012345');
+    expect(VerifyRequestSchema.parse({ email: 'a@example.com', code: ' 012345 ' }).code).toBe(
+      '012345',
+    );
     for (const code of ['12345', '1234567', 'abcdef', 123456, undefined]) {
       expect(VerifyRequestSchema.safeParse({ email: 'a@example.com', code }).success).toBe(false);
     }
@@ -76,8 +80,15 @@ describe('StartRequestSchema / VerifyRequestSchema', () => {
 describe('MeResponseSchema', () => {
   const me = {
     user: { id: 'email|0123456789abcdef01234567', email: 'ada@example.com', emailVerified: true },
-    eligibility: { recordId: '003000000000001AAA', Account_Tier__c: 'Gold', Portal_Access__c: true },
-    session: { expiresAt: '2026-11-26T10:00:00.000Z', absoluteExpiresAt: '2026-12-03T10:00:00.000Z' },
+    eligibility: {
+      recordId: '003000000000001AAA',
+      Account_Tier__c: 'Gold',
+      Portal_Access__c: true,
+    },
+    session: {
+      expiresAt: '2026-11-26T10:00:00.000Z',
+      absoluteExpiresAt: '2026-12-03T10:00:00.000Z',
+    },
   };
 
   it('keeps the eligibility record fields', () => {
@@ -87,7 +98,8 @@ describe('MeResponseSchema', () => {
   it('refuses a body without a record id or with a non-ISO time', () => {
     expect(MeResponseSchema.safeParse({ ...me, eligibility: {} }).success).toBe(false);
     expect(
-      MeResponseSchema.safeParse({ ...me, session: { ...me.session, expiresAt: 'tomorrow' } }).success,
+      MeResponseSchema.safeParse({ ...me, session: { ...me.session, expiresAt: 'tomorrow' } })
+        .success,
     ).toBe(false);
   });
 });

@@ -38,7 +38,13 @@ import {
 } from '../http.js';
 import { toId18 } from './ids.js';
 import { SoqlError, parseSoql } from './soql.js';
-import { RecordError, SalesforceStore, loadDefaultSeed, validateSeed, type SalesforceSeed } from './store.js';
+import {
+  RecordError,
+  SalesforceStore,
+  loadDefaultSeed,
+  validateSeed,
+  type SalesforceSeed,
+} from './store.js';
 
 export type { SalesforceSeed, SeedRecord, FieldValue } from './store.js';
 
@@ -94,7 +100,13 @@ const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 type SfError = { message: string; errorCode: string };
 
 /** REST API errors are a JSON array of `{ message, errorCode }`. [REST] */
-function sendSfError(res: Res, status: number, errorCode: string, message: string, headers: Record<string, string> = {}): void {
+function sendSfError(
+  res: Res,
+  status: number,
+  errorCode: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   const body: SfError[] = [{ message, errorCode }];
   sendJson(res, status, body, headers);
 }
@@ -122,12 +134,22 @@ function dataFault(res: Res, status: number): void {
     case 405:
       return sendSfError(res, 405, 'METHOD_NOT_ALLOWED', 'HTTP Method not allowed');
     case 429:
-      return sendSfError(res, 429, 'REQUEST_LIMIT_EXCEEDED', 'ConcurrentPerOrgLongTxn Limit exceeded.');
+      return sendSfError(
+        res,
+        429,
+        'REQUEST_LIMIT_EXCEEDED',
+        'ConcurrentPerOrgLongTxn Limit exceeded.',
+      );
     case 500:
       return sendSfError(res, 500, 'UNKNOWN_EXCEPTION', unexpectedErrorMessage());
     default:
       if (status >= 500) {
-        return sendSfError(res, status, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable, please try again later');
+        return sendSfError(
+          res,
+          status,
+          'SERVER_UNAVAILABLE',
+          'Server temporarily unavailable, please try again later',
+        );
       }
       return sendSfError(res, status, 'INVALID_OPERATION', `emulated fault (status ${status})`);
   }
@@ -136,8 +158,10 @@ function dataFault(res: Res, status: number): void {
 /** The token endpoint's error for an injected fault status. [ERR] */
 function tokenFault(res: Res, status: number): void {
   if (status === 400) return sendOAuthError(res, 400, 'invalid_request', 'emulated fault');
-  if (status === 401) return sendOAuthError(res, 401, 'invalid_client', 'invalid client credentials');
-  if (status === 403 || status === 429) return sendOAuthError(res, status, 'rate_limit_exceeded', 'rate limit exceeded');
+  if (status === 401)
+    return sendOAuthError(res, 401, 'invalid_client', 'invalid client credentials');
+  if (status === 403 || status === 429)
+    return sendOAuthError(res, status, 'rate_limit_exceeded', 'rate limit exceeded');
   // Salesforce's token endpoint answers transient failures with this pair.
   return sendOAuthError(res, status, 'unknown_error', 'retry your request');
 }
@@ -189,13 +213,16 @@ function parseVersion(segment: string | undefined): string | undefined {
   if (dot < 1 || body.length !== dot + 2) return undefined;
   const major = body.slice(0, dot);
   const minor = body.slice(dot + 1);
-  if (major[0] === '0' || ![...major].every((c) => c >= '0' && c <= '9') || minor !== '0') return undefined;
+  if (major[0] === '0' || ![...major].every((c) => c >= '0' && c <= '9') || minor !== '0')
+    return undefined;
   const n = Number(major);
   if (n < MIN_API_VERSION || n > MAX_API_VERSION) return undefined;
   return body;
 }
 
-export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = {}): Promise<SalesforceEmulator> {
+export async function startSalesforceEmulator(
+  opts: SalesforceEmulatorOptions = {},
+): Promise<SalesforceEmulator> {
   const clientId = opts.clientId ?? 'portcullis-dev';
   const clientSecret = opts.clientSecret ?? 'portcullis-dev-secret';
   const tokenTtlMs = (opts.tokenTtlSeconds ?? 7200) * 1000;
@@ -248,7 +275,8 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
       fields = await readFields(req, ['form']);
     } catch (err) {
       if (!(err instanceof BodyError)) throw err;
-      if (err.reason === 'too_large') return sendOAuthError(res, 400, 'invalid_request', 'request body too large');
+      if (err.reason === 'too_large')
+        return sendOAuthError(res, 400, 'invalid_request', 'request body too large');
       // Parameters are read from the form body only: a JSON body carries no grant_type, so
       // Salesforce answers as for a missing one. (Parameters in the query string, which an
       // org also accepts, are refused here on purpose: they would put secrets in the log.)
@@ -271,15 +299,20 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
     }
     // The emulator never issues refresh tokens or codes and has no users with passwords;
     // these are the answers an org gives for a bad one of each. [ERR]
-    if (grantType === 'refresh_token') return sendOAuthError(res, 400, 'invalid_grant', 'expired access/refresh token');
-    if (grantType === 'authorization_code') return sendOAuthError(res, 400, 'invalid_grant', 'invalid authorization code');
-    if (grantType === 'password') return sendOAuthError(res, 400, 'invalid_grant', 'authentication failure');
+    if (grantType === 'refresh_token')
+      return sendOAuthError(res, 400, 'invalid_grant', 'expired access/refresh token');
+    if (grantType === 'authorization_code')
+      return sendOAuthError(res, 400, 'invalid_grant', 'invalid authorization code');
+    if (grantType === 'password')
+      return sendOAuthError(res, 400, 'invalid_grant', 'authentication failure');
 
     // Client credentials: no refresh token; `issued_at` is milliseconds as a string. [CC] [TOK]
     const accessToken = issueToken();
     const identityUrl = `${baseUrl}/id/${ORG_ID}/${USER_ID}`;
     const issuedAt = String(Date.now());
-    const signature = createHmac('sha256', clientSecret).update(identityUrl + issuedAt).digest('base64');
+    const signature = createHmac('sha256', clientSecret)
+      .update(identityUrl + issuedAt)
+      .digest('base64');
     sendJson(res, 200, {
       access_token: accessToken,
       signature,
@@ -296,7 +329,8 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
   function handleData(req: Req, res: Res, path: string, search: string): void {
     // An invalid or expired token is 401 with this body, whatever the resource; jsforce
     // refreshes and retries on any 401. [REST] [JSF http-api.js isSessionExpired]
-    if (!tokenValid(req)) return sendSfError(res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    if (!tokenValid(req))
+      return sendSfError(res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     const segments = path.split('/'); // ['', 'services', 'data', 'v62.0', 'query', ...]
     const version = parseVersion(segments[3]);
     const rest = segments.slice(4);
@@ -306,9 +340,15 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
       return sendSfError(res, 404, 'NOT_FOUND', 'The requested resource does not exist');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      return sendSfError(res, 405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method ?? ''}' not allowed. Allowed are GET,HEAD`, {
-        allow: 'GET, HEAD',
-      });
+      return sendSfError(
+        res,
+        405,
+        'METHOD_NOT_ALLOWED',
+        `HTTP Method '${req.method ?? ''}' not allowed. Allowed are GET,HEAD`,
+        {
+          allow: 'GET, HEAD',
+        },
+      );
     }
     const soql = new URLSearchParams(search).get('q');
     if (soql === null || soql.trim() === '') {
@@ -324,7 +364,10 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
     // One batch; `done: true` and no nextRecordsUrl. Fields in the selected order, with the
     // schema's casing, after `attributes`. [REST resources_query.htm]
     const records = result.rows.map((row) => ({
-      attributes: { type: result.object, url: `/services/data/v${version}/sobjects/${result.object}/${row.id}` },
+      attributes: {
+        type: result.object,
+        url: `/services/data/v${version}/sobjects/${result.object}/${row.id}`,
+      },
       ...Object.fromEntries(row.values),
     }));
     sendJson(res, 200, { totalSize: records.length, done: true, records });
@@ -334,7 +377,12 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
 
   async function readControlBody(req: Req, res: Res): Promise<Fields | undefined> {
     if ((declaredLength(req) ?? 0) > MAX_BODY_BYTES) {
-      sendJson(res, 400, { error: `request body over ${MAX_BODY_BYTES} bytes` }, { connection: 'close' });
+      sendJson(
+        res,
+        400,
+        { error: `request body over ${MAX_BODY_BYTES} bytes` },
+        { connection: 'close' },
+      );
       return undefined;
     }
     try {
@@ -353,11 +401,19 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
 
   async function handleControl(req: Req, res: Res, path: string): Promise<void> {
     const method = req.method ?? 'GET';
-    const parts = path.slice('/__emulator'.length).split('/').filter((p) => p !== '');
+    const parts = path
+      .slice('/__emulator'.length)
+      .split('/')
+      .filter((p) => p !== '');
     const route = parts.join('/');
     const allow = (methods: string[]): boolean => {
       if (methods.includes(method)) return true;
-      sendJson(res, 405, { error: `method ${method} not allowed on ${path}` }, { allow: methods.join(', ') });
+      sendJson(
+        res,
+        405,
+        { error: `method ${method} not allowed on ${path}` },
+        { allow: methods.join(', ') },
+      );
       return false;
     };
 
@@ -394,7 +450,8 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
       const body = await readControlBody(req, res);
       if (!body) return;
       const type = decodeSegment(parts[1]!);
-      if (type === undefined) return sendJson(res, 404, { error: `no emulator control at ${path}` });
+      if (type === undefined)
+        return sendJson(res, 404, { error: `no emulator control at ${path}` });
       try {
         return sendJson(res, 201, { id: store.create(type, body) });
       } catch (err) {
@@ -407,7 +464,8 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
       if (!body) return;
       const type = decodeSegment(parts[1]!);
       const id = decodeSegment(parts[2]!);
-      if (type === undefined || id === undefined) return sendJson(res, 404, { error: `no emulator control at ${path}` });
+      if (type === undefined || id === undefined)
+        return sendJson(res, 404, { error: `no emulator control at ${path}` });
       try {
         store.update(type, id, body);
         return sendEmpty(res, 204);
@@ -422,7 +480,8 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
 
   async function handle(req: Req, res: Res): Promise<void> {
     const { path, search } = splitUrl(req.url ?? '/');
-    if (path === '/__emulator' || path.startsWith('/__emulator/')) return handleControl(req, res, path);
+    if (path === '/__emulator' || path.startsWith('/__emulator/'))
+      return handleControl(req, res, path);
 
     requestLog.record(req);
     if (opts.log) {
@@ -439,7 +498,8 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
     const isToken = path === '/services/oauth2/token';
     if (await faults.apply(req, res, isToken ? tokenFault : dataFault)) return;
     if (isToken) return handleToken(req, res);
-    if (path === '/services/data' || path.startsWith('/services/data/')) return handleData(req, res, path, search);
+    if (path === '/services/data' || path.startsWith('/services/data/'))
+      return handleData(req, res, path, search);
     return sendSfError(res, 404, 'NOT_FOUND', 'The requested resource does not exist');
   }
 
@@ -453,14 +513,20 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions = 
   const server = http.createServer(
     safeHandler(handle, (res, err) => {
       try {
-        opts.log?.(`salesforce emulator: internal error: ${err instanceof Error ? err.message : String(err)}`);
+        opts.log?.(
+          `salesforce emulator: internal error: ${err instanceof Error ? err.message : String(err)}`,
+        );
       } catch {
         // ignored, as above
       }
       sendSfError(res, 500, 'UNKNOWN_EXCEPTION', unexpectedErrorMessage());
     }),
   );
-  const listening = await listen(server, { port: opts.port ?? 4020, host: opts.host ?? '127.0.0.1', protocol: 'http' });
+  const listening = await listen(server, {
+    port: opts.port ?? 4020,
+    host: opts.host ?? '127.0.0.1',
+    protocol: 'http',
+  });
   baseUrl = listening.url;
 
   const toError = (err: unknown): Error =>

@@ -23,7 +23,8 @@ function isLetter(c: string): boolean {
 
 /** Appends the case-encoding suffix to a 15-character id. */
 export function toId18(id15: string): string {
-  if (id15.length !== 15 || ![...id15].every(isAlnum)) throw new Error(`not a 15-character record id: ${id15}`);
+  if (id15.length !== 15 || ![...id15].every(isAlnum))
+    throw new Error(`not a 15-character record id: ${id15}`);
   let suffix = '';
   for (let chunk = 0; chunk < 3; chunk++) {
     let flags = 0;
@@ -60,7 +61,12 @@ export function canonicalId15(id: string): string | undefined {
 }
 
 /** Key prefixes of the standard objects the emulator knows; custom objects get `a00`. */
-const KEY_PREFIXES: Record<string, string> = { account: '001', contact: '003', lead: '00Q', user: '005' };
+const KEY_PREFIXES: Record<string, string> = {
+  account: '001',
+  contact: '003',
+  lead: '00Q',
+  user: '005',
+};
 
 export function keyPrefix(objectName: string): string {
   return KEY_PREFIXES[objectName.toLowerCase()] ?? 'a00';

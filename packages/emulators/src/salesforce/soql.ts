@@ -24,7 +24,8 @@
 // - Error codes MALFORMED_QUERY / INVALID_FIELD / INVALID_TYPE: REST API Developer Guide, errorcodes.htm
 //   and the API "Core Data Types" StatusCode list.
 
-export type SoqlErrorCode = 'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR';
+export type SoqlErrorCode =
+  'MALFORMED_QUERY' | 'INVALID_FIELD' | 'INVALID_TYPE' | 'INVALID_QUERY_FILTER_OPERATOR';
 
 /** A query Salesforce would refuse; `message` is the body's message, `errorCode` its code. */
 export class SoqlError extends Error {
@@ -44,7 +45,10 @@ export class SoqlError extends Error {
 }
 
 /** 1-based row and column of an offset. */
-function rowColumn(source: string, offset: number): { row: number; column: number; lineStart: number } {
+function rowColumn(
+  source: string,
+  offset: number,
+): { row: number; column: number; lineStart: number } {
   let row = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < source.length; i++) {
@@ -57,7 +61,12 @@ function rowColumn(source: string, offset: number): { row: number; column: numbe
 }
 
 /** An error pointing at a place in the query, formatted like Salesforce's parser errors. */
-export function queryError(errorCode: SoqlErrorCode, source: string, offset: number, detail: string): SoqlError {
+export function queryError(
+  errorCode: SoqlErrorCode,
+  source: string,
+  offset: number,
+  detail: string,
+): SoqlError {
   const { row, column, lineStart } = rowColumn(source, offset);
   let lineEnd = source.indexOf('\n', lineStart);
   if (lineEnd < 0) lineEnd = source.length;
@@ -104,7 +113,9 @@ function isSpace(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
 }
 function isHex(c: string | undefined): boolean {
-  return c !== undefined && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+  return (
+    c !== undefined && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))
+  );
 }
 
 /**
@@ -214,7 +225,10 @@ export class Lexer {
           continue;
         }
       }
-      const shown = e === 'u' ? src.slice(i, Math.min(i + 6, src.length)) : `\\${String.fromCodePoint(src.codePointAt(i + 1)!)}`;
+      const shown =
+        e === 'u'
+          ? src.slice(i, Math.min(i + 6, src.length))
+          : `\\${String.fromCodePoint(src.codePointAt(i + 1)!)}`;
       throw queryError(
         'MALFORMED_QUERY',
         src,
@@ -269,8 +283,26 @@ export interface SoqlQuery {
 
 /** SOQL reserved keywords: never a field or object name. */
 const RESERVED = new Set([
-  'AND', 'ASC', 'DESC', 'EXCLUDES', 'FIRST', 'FROM', 'GROUP', 'HAVING', 'IN', 'INCLUDES', 'LAST',
-  'LIKE', 'LIMIT', 'NOT', 'NULL', 'NULLS', 'OR', 'SELECT', 'WHERE', 'WITH',
+  'AND',
+  'ASC',
+  'DESC',
+  'EXCLUDES',
+  'FIRST',
+  'FROM',
+  'GROUP',
+  'HAVING',
+  'IN',
+  'INCLUDES',
+  'LAST',
+  'LIKE',
+  'LIMIT',
+  'NOT',
+  'NULL',
+  'NULLS',
+  'OR',
+  'SELECT',
+  'WHERE',
+  'WITH',
 ]);
 
 /** The largest LIMIT we take; Salesforce's own cap depends on the call. */
@@ -338,7 +370,8 @@ class Parser {
   private condition(): SoqlCondition {
     const field = this.name();
     const op = this.tok;
-    if (op.kind !== 'operator' || (op.text !== '=' && op.text !== '!=' && op.text !== '<>')) throw this.unexpected();
+    if (op.kind !== 'operator' || (op.text !== '=' && op.text !== '!=' && op.text !== '<>'))
+      throw this.unexpected();
     this.advance();
     return { field, operator: op.text === '=' ? '=' : '!=', value: this.literal() };
   }
@@ -365,7 +398,8 @@ class Parser {
     if (this.isKeyword('LIMIT')) {
       this.advance();
       const t = this.tok;
-      if (t.kind !== 'number' || !t.integer || t.text.startsWith('-') || t.text.startsWith('+')) throw this.unexpected();
+      if (t.kind !== 'number' || !t.integer || t.text.startsWith('-') || t.text.startsWith('+'))
+        throw this.unexpected();
       if (t.value > MAX_LIMIT) {
         throw queryError('MALFORMED_QUERY', this.source, t.start, `For input string: "${t.text}"`);
       }

@@ -1,6 +1,8 @@
 // The emulator's records: sObjects whose schema comes from the seed (the union of the seeded
 // records' keys, plus Id and Name), queried with the SOQL subset of soql.ts.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from '../paths.js';
 import { canonicalId15, generatedId, toId18 } from './ids.js';
 import { queryError, type SoqlLiteral, type SoqlQuery } from './soql.js';
 
@@ -69,25 +71,38 @@ export function validateSeed(seed: unknown): SalesforceSeed {
   };
   if (typeof seed !== 'object' || seed === null) return fail('not an object');
   const sobjects = (seed as { sobjects?: unknown }).sobjects;
-  if (typeof sobjects !== 'object' || sobjects === null || Array.isArray(sobjects)) return fail('"sobjects" must be an object');
+  if (typeof sobjects !== 'object' || sobjects === null || Array.isArray(sobjects))
+    return fail('"sobjects" must be an object');
   for (const [objectName, records] of Object.entries(sobjects)) {
     if (!NAME_PATTERN.test(objectName)) fail(`bad sObject name ${JSON.stringify(objectName)}`);
     if (!Array.isArray(records)) return fail(`sobjects.${objectName} must be an array`);
     for (const record of records as unknown[]) {
-      if (typeof record !== 'object' || record === null || Array.isArray(record)) fail(`a ${objectName} record is not an object`);
+      if (typeof record !== 'object' || record === null || Array.isArray(record))
+        fail(`a ${objectName} record is not an object`);
       for (const [key, value] of Object.entries(record as object)) {
         if (!NAME_PATTERN.test(key)) fail(`bad field name ${JSON.stringify(key)} on ${objectName}`);
-        if (typeOf(value) === undefined) fail(`${objectName}.${key} must be a string, number, boolean or null`);
+        if (typeOf(value) === undefined)
+          fail(`${objectName}.${key} must be a string, number, boolean or null`);
       }
     }
   }
   return seed as SalesforceSeed;
 }
 
-/** The seed shipped in packages/emulators/seed/salesforce.json (same path from src/ and dist/). */
+/** The path of the seed shipped in packages/emulators/seed/salesforce.json. */
+export function defaultSeedPath(): string {
+  // Found from the repo root rather than import.meta: this code also runs as CommonJS in
+  // the API's Jest tests.
+  return path.join(repoRoot(), 'packages', 'emulators', 'seed', 'salesforce.json');
+}
+
+/** Reads and validates a seed JSON file (the shipped one by default). */
+export function loadSeedFile(file = defaultSeedPath()): SalesforceSeed {
+  return validateSeed(JSON.parse(readFileSync(file, 'utf8')));
+}
+
 export function loadDefaultSeed(): SalesforceSeed {
-  const url = new URL('../../seed/salesforce.json', import.meta.url);
-  return validateSeed(JSON.parse(readFileSync(url, 'utf8')));
+  return loadSeedFile();
 }
 
 function buildSchema(objectName: string, records: SeedRecord[]): ObjectSchema {
@@ -96,7 +111,9 @@ function buildSchema(objectName: string, records: SeedRecord[]): ObjectSchema {
     const key = name.toLowerCase();
     const existing = fields.get(key);
     if (existing && existing.name !== name) {
-      throw new Error(`invalid Salesforce seed: ${objectName} has both ${existing.name} and ${name}`);
+      throw new Error(
+        `invalid Salesforce seed: ${objectName} has both ${existing.name} and ${name}`,
+      );
     }
     if (!existing) fields.set(key, { name, type, readOnly });
   };
@@ -110,11 +127,15 @@ function buildSchema(objectName: string, records: SeedRecord[]): ObjectSchema {
       const type = typeOf(value)!;
       const prior = seen.get(name.toLowerCase());
       if (prior && prior.name !== name) {
-        throw new Error(`invalid Salesforce seed: ${objectName} has both ${prior.name} and ${name}`);
+        throw new Error(
+          `invalid Salesforce seed: ${objectName} has both ${prior.name} and ${name}`,
+        );
       }
       if (!prior || prior.type === 'null') seen.set(name.toLowerCase(), { name, type });
       else if (type !== 'null' && prior.type !== type) {
-        throw new Error(`invalid Salesforce seed: ${objectName}.${name} mixes ${prior.type} and ${type}`);
+        throw new Error(
+          `invalid Salesforce seed: ${objectName}.${name} mixes ${prior.type} and ${type}`,
+        );
       }
     }
   }
@@ -122,9 +143,18 @@ function buildSchema(objectName: string, records: SeedRecord[]): ObjectSchema {
     const key = name.toLowerCase();
     const existing = fields.get(key);
     if (existing) {
-      if (existing.name !== name) throw new Error(`invalid Salesforce seed: ${objectName}.${name} should be spelled ${existing.name}`);
-      if (type !== 'null' && existing.type !== type && !(existing.type === 'id' && type === 'string')) {
-        throw new Error(`invalid Salesforce seed: ${objectName}.${name} must be a ${existing.type}`);
+      if (existing.name !== name)
+        throw new Error(
+          `invalid Salesforce seed: ${objectName}.${name} should be spelled ${existing.name}`,
+        );
+      if (
+        type !== 'null' &&
+        existing.type !== type &&
+        !(existing.type === 'id' && type === 'string')
+      ) {
+        throw new Error(
+          `invalid Salesforce seed: ${objectName}.${name} must be a ${existing.type}`,
+        );
       }
       continue;
     }
@@ -178,8 +208,12 @@ export class SalesforceStore {
         let id: string;
         if (values.Id !== undefined && values.Id !== null) {
           const id15 = typeof values.Id === 'string' ? canonicalId15(values.Id) : undefined;
-          if (!id15) throw new Error(`invalid Salesforce seed: ${objectName} id ${String(values.Id)} is not a record id`);
-          if (stored.records.has(id15)) throw new Error(`invalid Salesforce seed: duplicate ${objectName} id ${values.Id}`);
+          if (!id15)
+            throw new Error(
+              `invalid Salesforce seed: ${objectName} id ${String(values.Id)} is not a record id`,
+            );
+          if (stored.records.has(id15))
+            throw new Error(`invalid Salesforce seed: duplicate ${objectName} id ${values.Id}`);
           // The REST API always answers with 18-character ids.
           id = toId18(id15);
         } else {
@@ -206,10 +240,16 @@ export class SalesforceStore {
     return this.objects.get(objectName.toLowerCase())?.schema;
   }
 
-  private read(object: StoredObject, record: Record<string, FieldValue>, field: FieldSchema): FieldValue {
+  private read(
+    object: StoredObject,
+    record: Record<string, FieldValue>,
+    field: FieldSchema,
+  ): FieldValue {
     if (field.name === 'Name' && isContact(object.schema.name)) {
       // Contact.Name is a compound of FirstName and LastName (Object Reference: Contact).
-      const parts = [record.FirstName, record.LastName].filter((p): p is string => typeof p === 'string' && p !== '');
+      const parts = [record.FirstName, record.LastName].filter(
+        (p): p is string => typeof p === 'string' && p !== '',
+      );
       return parts.length ? parts.join(' ') : null;
     }
     return record[field.name] ?? null;
@@ -248,7 +288,12 @@ export class SalesforceStore {
     for (const f of query.fields) {
       const field = resolve(f.name, f.offset);
       if (selected.includes(field)) {
-        throw queryError('MALFORMED_QUERY', source, f.offset, `duplicate field selected: ${f.name}`);
+        throw queryError(
+          'MALFORMED_QUERY',
+          source,
+          f.offset,
+          `duplicate field selected: ${f.name}`,
+        );
       }
       selected.push(field);
     }
@@ -277,17 +322,25 @@ export class SalesforceStore {
 
   private objectOrThrow(objectName: string): StoredObject {
     const object = this.objects.get(objectName.toLowerCase());
-    if (!object) throw new RecordError(404, 'NOT_FOUND', `sObject type '${objectName}' is not supported`);
+    if (!object)
+      throw new RecordError(404, 'NOT_FOUND', `sObject type '${objectName}' is not supported`);
     return object;
   }
 
   /** Checks writable fields the way the sObject resources do; returns canonical names. */
-  private checkFields(object: StoredObject, fields: Record<string, unknown>): Record<string, FieldValue> {
+  private checkFields(
+    object: StoredObject,
+    fields: Record<string, unknown>,
+  ): Record<string, FieldValue> {
     const out: Record<string, FieldValue> = {};
     for (const [name, value] of Object.entries(fields)) {
       const field = object.schema.fields.get(name.toLowerCase());
       if (!field) {
-        throw new RecordError(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${object.schema.name}`);
+        throw new RecordError(
+          400,
+          'INVALID_FIELD',
+          `No such column '${name}' on sobject of type ${object.schema.name}`,
+        );
       }
       if (field.readOnly) {
         throw new RecordError(
@@ -311,8 +364,15 @@ export class SalesforceStore {
 
   private checkRequired(object: StoredObject, record: Record<string, FieldValue>): void {
     // Contact.LastName is required (Object Reference: Contact; REQUIRED_FIELD_MISSING).
-    if (isContact(object.schema.name) && (typeof record.LastName !== 'string' || record.LastName === '')) {
-      throw new RecordError(400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [LastName]');
+    if (
+      isContact(object.schema.name) &&
+      (typeof record.LastName !== 'string' || record.LastName === '')
+    ) {
+      throw new RecordError(
+        400,
+        'REQUIRED_FIELD_MISSING',
+        'Required fields are missing: [LastName]',
+      );
     }
   }
 
@@ -331,7 +391,12 @@ export class SalesforceStore {
     const object = this.objectOrThrow(objectName);
     const id15 = canonicalId15(id);
     const record = id15 === undefined ? undefined : object.records.get(id15);
-    if (!record) throw new RecordError(404, 'NOT_FOUND', `The requested resource does not exist: ${object.schema.name} ${id}`);
+    if (!record)
+      throw new RecordError(
+        404,
+        'NOT_FOUND',
+        `The requested resource does not exist: ${object.schema.name} ${id}`,
+      );
     const values = this.checkFields(object, fields);
     const next = { ...record, ...values };
     this.checkRequired(object, next);
@@ -345,7 +410,12 @@ export class SalesforceStore {
  * enclosed in quotes" (errorCode INVALID_FIELD), "invalid ID field: foo"
  * (INVALID_QUERY_FILTER_OPERATOR). NULL fits every type.
  */
-function checkLiteral(field: FieldSchema, literal: SoqlLiteral, source: string, offset: number): SoqlLiteral {
+function checkLiteral(
+  field: FieldSchema,
+  literal: SoqlLiteral,
+  source: string,
+  offset: number,
+): SoqlLiteral {
   if (literal.type === 'null') return literal;
   const mismatch = (typeName: string, quoted: boolean) =>
     queryError(
@@ -358,7 +428,12 @@ function checkLiteral(field: FieldSchema, literal: SoqlLiteral, source: string, 
     case 'id':
       if (literal.type !== 'string') throw mismatch('id', true);
       if (canonicalId15(literal.value) === undefined) {
-        throw queryError('INVALID_QUERY_FILTER_OPERATOR', source, offset, `invalid ID field: ${literal.value}`);
+        throw queryError(
+          'INVALID_QUERY_FILTER_OPERATOR',
+          source,
+          offset,
+          `invalid ID field: ${literal.value}`,
+        );
       }
       return literal;
     case 'string':
@@ -377,7 +452,11 @@ function checkLiteral(field: FieldSchema, literal: SoqlLiteral, source: string, 
 function valuesEqual(field: FieldSchema, value: FieldValue, literal: SoqlLiteral): boolean {
   if (literal.type === 'null') return value === null;
   if (value === null) return false;
-  if (field.type === 'id') return typeof value === 'string' && canonicalId15(value) === canonicalId15(literal.value as string);
-  if (literal.type === 'string') return typeof value === 'string' && value.toLowerCase() === literal.value.toLowerCase();
+  if (field.type === 'id')
+    return (
+      typeof value === 'string' && canonicalId15(value) === canonicalId15(literal.value as string)
+    );
+  if (literal.type === 'string')
+    return typeof value === 'string' && value.toLowerCase() === literal.value.toLowerCase();
   return value === literal.value;
 }
