@@ -1,6 +1,6 @@
 // A local stand-in for the parts of Auth0's Authentication API that Portcullis uses: email
 // passwordless (`/passwordless/start` + the passwordless OTP grant), refresh-token rotation,
-// revocation, JWKS and OIDC discovery. HTTPS only, because the `auth0` SDK always calls
+// revocation, /userinfo, JWKS and OIDC discovery. HTTPS only, because the `auth0` SDK always calls
 // `https://${domain}` (see ../tls.ts). Every mirrored behaviour names its Auth0 source; where
 // Auth0 does not document a detail, the comment says the emulator's choice.
 // Reference: https://auth0.com/docs/api/authentication and /work/shared/UPSTREAM.md.
@@ -154,6 +154,27 @@ const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'arra
 
 function scopes(value: string | undefined): string[] {
   return [...new Set((value ?? '').split(/\s+/).filter(Boolean))];
+}
+
+/**
+ * The user's standard OIDC claims a scope releases, shared by the ID token and /userinfo so the
+ * two always agree: `name` / `nickname` / `updated_at` with `profile`, `email` /
+ * `email_verified` with `email`. `updated_at` is the emulator's choice: the time the token was
+ * issued (`iatSeconds`), as it keeps no profile history.
+ * Source: https://auth0.com/docs/get-started/apis/scopes/openid-connect-scopes.
+ */
+function profileClaims(user: User, scope: string[], iatSeconds: number): Record<string, unknown> {
+  const claims: Record<string, unknown> = {};
+  if (scope.includes('profile')) {
+    claims.nickname = user.email.split('@')[0];
+    claims.name = user.email;
+    claims.updated_at = new Date(iatSeconds * 1000).toISOString();
+  }
+  if (scope.includes('email')) {
+    claims.email = user.email;
+    claims.email_verified = true;
+  }
+  return claims;
 }
 
 /**
@@ -339,18 +360,8 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
       : randomBytes(24).toString('base64url');
     const out: Record<string, unknown> = { access_token: accessToken };
     if (openid) {
-      const claims: Record<string, unknown> = {};
-      if (args.scope.includes('profile')) {
-        claims.nickname = args.user.email.split('@')[0];
-        claims.name = args.user.email;
-        claims.updated_at = new Date(iat * 1000).toISOString();
-      }
-      if (args.scope.includes('email')) {
-        claims.email = args.user.email;
-        claims.email_verified = true;
-      }
       out.id_token = keys.sign({
-        ...claims,
+        ...profileClaims(args.user, args.scope, iat),
         iss: issuer,
         aud: clientId,
         sub: args.user.user_id,
@@ -552,6 +563,54 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     sendEmpty(res, 200);
   };
 
+  /**
+   * GET /userinfo with `Authorization: Bearer <access token>`
+   * (https://auth0.com/docs/api/authentication/user-profile/get-user-info). The token must be a
+   * JWT access token this emulator issued with the `openid` scope: RS256 with a key still in the
+   * JWKS, `iss` this tenant, `aud` including `<issuer>userinfo` (Auth0 adds that audience only
+   * when `openid` is requested; community.auth0.com "The /userinfo endpoint returns 401"), not
+   * expired by the emulator's clock (no leeway), and a `sub` the tenant still knows (a user
+   * forgotten by reset is refused: the emulator's choice). The answer has `sub` and the claims
+   * the token's scope releases, with the ID token's values (profileClaims). Anything else is
+   * 401 with the text body `Unauthorized` and `WWW-Authenticate: Bearer error="invalid_token"`
+   * (RFC 6750 §3.1; Auth0 answers this endpoint's 401 without a JSON body).
+   * Not emulated: the opaque access tokens of logins without an audience, which Auth0 accepts
+   * here; the emulator keeps no record of them, so they get 401.
+   */
+  const userinfo: Handler = (req, res) => {
+    const claims = userinfoClaims(req.headers.authorization);
+    if (!claims) {
+      const text = 'Unauthorized';
+      res.writeHead(401, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': Buffer.byteLength(text),
+        'cache-control': 'no-store',
+        'www-authenticate': 'Bearer error="invalid_token"',
+      });
+      res.end(text);
+      return;
+    }
+    sendJson(res, 200, claims);
+  };
+
+  function userinfoClaims(authorization: string | undefined): Record<string, unknown> | undefined {
+    // RFC 6750 §2.1: `Bearer` (scheme case-insensitive, RFC 7235 §2.1) and one token.
+    const match = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i.exec(authorization ?? '');
+    if (!match) return undefined;
+    const payload = keys.verify(match[1]!);
+    if (!payload || payload.iss !== issuer) return undefined;
+    const aud = payload.aud;
+    const audiences = Array.isArray(aud) ? aud : [aud];
+    if (!audiences.includes(`${issuer}userinfo`)) return undefined;
+    const { exp, iat, sub, scope } = payload;
+    if (typeof exp !== 'number' || now() / 1000 >= exp) return undefined;
+    if (typeof iat !== 'number' || typeof sub !== 'string') return undefined;
+    if (scope !== undefined && typeof scope !== 'string') return undefined;
+    const user = store.userById(sub);
+    if (!user) return undefined;
+    return { sub, ...profileClaims(user, scopes(scope), iat) };
+  }
+
   /** Source: https://auth0.com/docs/secure/tokens/json-web-tokens/json-web-key-sets. */
   const jwks: Handler = (_req, res) => {
     sendJson(res, 200, keys.jwks(), { 'cache-control': 'public, max-age=15' });
@@ -560,7 +619,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
   /**
    * Source: https://auth0.com/docs/get-started/applications/configure-applications-with-oidc-discovery.
    * Lists only what the emulator implements (the real document also has /authorize,
-   * /userinfo, /oauth/device/code, ...).
+   * /oauth/device/code, ...).
    */
   const openidConfiguration: Handler = (_req, res) => {
     sendJson(
@@ -569,6 +628,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
       {
         issuer,
         token_endpoint: `${issuer}oauth/token`,
+        userinfo_endpoint: `${issuer}userinfo`,
         revocation_endpoint: `${issuer}oauth/revoke`,
         jwks_uri: `${issuer}.well-known/jwks.json`,
         scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
@@ -600,6 +660,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     '/passwordless/start': { POST: passwordlessStart },
     '/oauth/token': { POST: token },
     '/oauth/revoke': { POST: revoke },
+    '/userinfo': { GET: userinfo },
     '/.well-known/jwks.json': { GET: jwks },
     '/.well-known/openid-configuration': { GET: openidConfiguration },
   };

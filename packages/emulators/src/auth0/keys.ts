@@ -3,7 +3,7 @@
 // keys are served as a JWKS at /.well-known/jwks.json.
 // Source: https://auth0.com/docs/secure/tokens/json-web-tokens/json-web-key-sets
 //         https://auth0.com/docs/get-started/tenant-settings/signing-keys/rotate-signing-keys
-import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 
 export interface PublicJwk {
   kty: 'RSA';
@@ -17,6 +17,7 @@ export interface PublicJwk {
 interface SigningKey {
   kid: string;
   privateKey: KeyObject;
+  publicKey: KeyObject;
   jwk: PublicJwk;
 }
 
@@ -30,12 +31,34 @@ function newKey(): SigningKey {
   return {
     kid,
     privateKey,
+    publicKey,
     jwk: { kty: 'RSA', n: exported.n, e: exported.e, kid, alg: 'RS256', use: 'sig' },
   };
 }
 
 const b64json = (value: unknown) =>
   Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+/**
+ * Strict base64url: only the alphabet, no padding, and canonical (re-encoding gives the same
+ * text), so no two spellings of one token both verify.
+ */
+function strictBase64url(part: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(part)) return undefined;
+  const bytes = Buffer.from(part, 'base64url');
+  return bytes.toString('base64url') === part ? bytes : undefined;
+}
+
+function jsonObject(bytes: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * The tenant's signing keys, as Auth0 keeps them: a current key that signs, a next key that is
@@ -67,6 +90,28 @@ export class KeyRing {
 
   jwks(): { keys: PublicJwk[] } {
     return { keys: [this.current, this.next, ...this.previous].map((k) => ({ ...k.jwk })) };
+  }
+
+  /**
+   * Verifies a compact JWS this ring signed: header `alg` RS256 and a `kid` still published in
+   * the JWKS (a retired key's tokens fail, as they do for any verifier using the JWKS), and a
+   * valid signature. Returns the payload, or undefined for anything else. Claims (`iss`, `aud`,
+   * `exp`, ...) are the caller's to check.
+   */
+  verify(token: string): Record<string, unknown> | undefined {
+    const parts = token.split('.');
+    if (parts.length !== 3) return undefined;
+    const [h, p, s] = parts as [string, string, string];
+    const headerBytes = strictBase64url(h);
+    const payloadBytes = strictBase64url(p);
+    const signature = strictBase64url(s);
+    if (!headerBytes || !payloadBytes || !signature) return undefined;
+    const header = jsonObject(headerBytes);
+    if (header?.alg !== 'RS256' || typeof header.kid !== 'string') return undefined;
+    const key = [this.current, this.next, ...this.previous].find((k) => k.kid === header.kid);
+    if (!key) return undefined;
+    if (!verify('sha256', Buffer.from(`${h}.${p}`), key.publicKey, signature)) return undefined;
+    return jsonObject(payloadBytes);
   }
 
   sign(payload: Record<string, unknown>): string {

@@ -152,6 +152,12 @@ export class Auth0Store {
     return user;
   }
 
+  /** A user by id (`sub`), or undefined if unknown (never logged in, or forgotten by reset). */
+  userById(userId: string): User | undefined {
+    for (const user of this.users.values()) if (user.user_id === userId) return user;
+    return undefined;
+  }
+
   /** Starts a refresh-token family (one login) and returns its first refresh token. */
   startFamily(
     user: User,
