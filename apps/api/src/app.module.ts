@@ -1,5 +1,25 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { AppConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { GreetingModule } from './example/greeting.module';
 import { HealthModule } from './health/health.module';
+import { MeModule } from './me/me.module';
+import { PasswordlessModule } from './passwordless/passwordless.module';
+import { SessionModule } from './session/session.module';
 
-@Module({ imports: [HealthModule] })
-export class AppModule {}
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        SessionModule,
+        PasswordlessModule,
+        MeModule,
+        HealthModule,
+        GreetingModule,
+      ],
+    };
+  }
+}

@@ -1,14 +1,137 @@
 // Builds the Nest application on the Fastify adapter (chosen for throughput: see the
-// performance issue), with every route under /api.
+// performance issue), with every route under /api, the session cookie parser, the CSRF
+// rule, problem+json for every error, JSON request logs with a request id, and — when the
+// web app has been built — the SPA served from the same origin with history fallback.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { problem } from '@portcullis/shared';
 import { AppModule } from './app.module';
+import type { AppConfig, TrustProxy } from './config/config';
+import { csrfRejection } from './session/csrf';
+import { JsonLogger, type LogSink } from './common/json-logger';
+import { classify, sendProblem } from './common/problem';
+import { ProblemFilter } from './common/problem.filter';
 
-export async function createApp(): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, new FastifyAdapter(), {
-    logger: ['error', 'warn', 'log'],
+/** Request bodies are small JSON documents; anything bigger is refused with 413. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+function fastifyTrustProxy(t: TrustProxy): boolean | number | string[] {
+  switch (t.kind) {
+    case 'none':
+      return false;
+    case 'hops':
+      return t.hops;
+    case 'list':
+      return t.entries;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export function defaultWebDist(): string {
+  // dist/app.js (built) or src/app.ts (tests): either way apps/web/dist is two levels up.
+  return path.resolve(__dirname, '..', '..', 'web', 'dist');
+}
+
+export interface CreateAppOptions {
+  /** Where log lines go (tests collect them); stdout by default. */
+  logSink?: LogSink;
+}
+
+export async function createApp(
+  config: AppConfig,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    // Fastify takes a hop count too (proxy-addr semantics, like Express's `trust proxy`).
+    trustProxy: fastifyTrustProxy(config.trustProxy) as boolean | string[],
+    bodyLimit: BODY_LIMIT_BYTES,
+    // A caller's X-Request-Id is kept when it is harmless, so traces join up.
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    logger: false,
+    return503OnClosing: true,
+  });
+  const logger = new JsonLogger(config.logLevel, options.logSink);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger,
+    bufferLogs: false,
   });
   app.setGlobalPrefix('api');
   app.enableShutdownHooks();
+
+  await app.register(fastifyCookie);
+  const fastify = app.getHttpAdapter().getInstance();
+  const allowedOrigins = new Set(config.allowedOrigins);
+
+  fastify.addHook('onRequest', (req, reply, done) => {
+    void reply.header('x-request-id', req.id);
+    if (req.url.startsWith('/api/') || req.url === '/api') {
+      const reason = csrfRejection(req, allowedOrigins);
+      if (reason) {
+        Logger.warn({ msg: 'csrf rejected', reqId: req.id, reason }, 'Http');
+        sendProblem(
+          reply,
+          problem('csrf_rejected', { detail: 'Cross-site requests are not allowed.' }),
+        );
+        return;
+      }
+    }
+    done();
+  });
+  fastify.addHook('onResponse', (req, reply, done) => {
+    logger.write('info', {
+      msg: 'request',
+      reqId: req.id,
+      method: req.method,
+      // Path only: query strings are not ours to log.
+      path: req.url.split('?')[0],
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+    });
+    done();
+  });
+  // Errors Fastify raises before Nest sees the request (body parsing, size limits).
+  fastify.setErrorHandler((err: Error, req, reply) => {
+    const { body, unexpected } = classify(err);
+    if (unexpected)
+      logger.write('error', {
+        msg: 'unexpected error',
+        reqId: req.id,
+        error: err.name,
+        stack: err.stack,
+      });
+    sendProblem(reply, body);
+  });
+
+  const webDist = config.webDistDir ?? defaultWebDist();
+  const serveSpa = existsSync(path.join(webDist, 'index.html'));
+  if (serveSpa) {
+    app.useStaticAssets({
+      root: webDist,
+      prefix: '/',
+      index: false,
+      wildcard: false,
+      cacheControl: false,
+      setHeaders: (res, file) => {
+        // Vite's hashed assets never change; index.html must always be revalidated.
+        res.setHeader(
+          'cache-control',
+          file.includes(`${path.sep}assets${path.sep}`)
+            ? 'public, max-age=31536000, immutable'
+            : 'no-cache',
+        );
+      },
+    });
+  }
+  app.useGlobalFilters(new ProblemFilter(serveSpa));
   return app;
 }

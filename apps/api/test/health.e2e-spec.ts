@@ -1,29 +1,37 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../src/app';
+import { ADA, startStack, type Stack } from './harness';
 
-describe('GET /api/health/live', () => {
-  let app: NestFastifyApplication;
-  let base: string;
+describe('health', () => {
+  let stack: Stack;
 
   beforeAll(async () => {
-    app = await createApp();
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = await app.getUrl();
+    stack = await startStack();
   });
 
   afterAll(async () => {
-    await app.close();
+    await stack.stop();
   });
 
-  it('answers 200 over real HTTP, not cacheable', async () => {
-    const res = await fetch(`${base.replace('[::1]', 'localhost')}/api/health/live`);
+  it('GET /api/health/live answers 200 without credentials, not cacheable', async () => {
+    const res = await stack.client().get('/api/health/live');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('has no route outside /api', async () => {
-    const res = await fetch(`${base}/health/live`);
+  it('GET /api/health/ready checks Auth0 JWKS and Salesforce', async () => {
+    const res = await stack.client().get('/api/health/ready');
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe('ok');
+    expect(res.body.checks.auth0.status).toBe('up');
+    expect(res.body.checks.salesforce.status).toBe('up');
+    void ADA;
+  });
+
+  it('unknown routes are problem+json 404s', async () => {
+    const res = await stack.client().get('/api/nope');
     expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe('not_found');
   });
 });

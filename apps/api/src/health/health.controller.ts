@@ -1,11 +1,28 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
+import type { HealthResponse } from '@portcullis/shared';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../session/public.decorator';
+import { HealthService } from './health.service';
 
+@Public()
 @Controller('health')
 export class HealthController {
-  /** Liveness: the process answers. Readiness (dependencies) comes with the API issue. */
+  constructor(private readonly health: HealthService) {}
+
+  /** Liveness: the process answers. Never touches a dependency. */
   @Get('live')
   @Header('Cache-Control', 'no-store')
   live(): { status: 'ok' } {
     return { status: 'ok' };
+  }
+
+  /** Readiness: 200 when Auth0's JWKS and Salesforce answer, else 503 with what is down. */
+  @Get('ready')
+  @Header('Cache-Control', 'no-store')
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthResponse> {
+    const result = await this.health.ready();
+    if (result.status !== 'ok')
+      void reply.status(HttpStatus.SERVICE_UNAVAILABLE).header('retry-after', '5');
+    return result;
   }
 }

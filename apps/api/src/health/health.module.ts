@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
+import { EligibilityModule } from '../eligibility/eligibility.module';
 import { HealthController } from './health.controller';
+import { HealthService } from './health.service';
 
-@Module({ controllers: [HealthController] })
+@Module({
+  imports: [EligibilityModule],
+  controllers: [HealthController],
+  providers: [HealthService],
+})
 export class HealthModule {}

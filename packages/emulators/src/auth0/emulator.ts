@@ -93,6 +93,11 @@ export interface Auth0Emulator {
   rotateKeys(opts?: { retirePrevious?: boolean }): { kid: string };
   /** The kid of the key that signs now. */
   signingKid(): string;
+  /**
+   * Signs arbitrary claims with the current key (RS256, current kid), for tests that need
+   * tokens the real service would never issue: wrong issuer, wrong audience, expired.
+   */
+  signToken(claims: Record<string, unknown>): string;
   configure(settings: Partial<Auth0Settings>): void;
   settings(): Auth0Settings;
 }
@@ -818,6 +823,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     reset,
     rotateKeys: (o) => keys.rotate(o?.retirePrevious === true),
     signingKid: () => keys.currentKid,
+    signToken: (claims) => keys.sign(claims),
     configure,
     settings: () => ({ ...settings }),
   };

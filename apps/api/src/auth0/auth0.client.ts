@@ -1,0 +1,201 @@
+// The one place that talks to Auth0's Authentication API, through the official SDK's
+// AuthenticationClient. It maps Auth0's answers to the contract's error codes and forwards
+// the end user's IP as `auth0-forwarded-for` ("Trust Token Endpoint IP Header"), so Auth0's
+// per-IP limits and brute-force protection see users, not this server.
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuthApiError, AuthenticationClient, type InitOverrideFunction } from 'auth0/legacy';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { DomainError } from '../common/domain-error';
+
+export interface Auth0Tokens {
+  accessToken: string;
+  refreshToken: string | undefined;
+  /** Seconds the access token lives, as Auth0 said. */
+  expiresIn: number;
+  /** Claims of the id token. The SDK has already validated its signature, iss, aud and exp. */
+  idClaims: Record<string, unknown>;
+}
+
+// Auth0's error_description strings for the passwordless OTP grant (UPSTREAM.md).
+const EXPIRED = /expired/i;
+const MAX_ATTEMPTS = /maximum number of attempts/i;
+
+function forwardedFor(ip: string | undefined): InitOverrideFunction | undefined {
+  if (!ip) return undefined;
+  // The function form keeps the SDK's own headers (a plain object would replace them all,
+  // and /passwordless/start would lose its JSON content type).
+  return ({ init }) =>
+    Promise.resolve({
+      headers: { ...(init.headers as Record<string, string>), 'auth0-forwarded-for': ip },
+    });
+}
+
+function decodeJwtPayload(jwt: string): Record<string, unknown> {
+  const part = jwt.split('.')[1];
+  if (!part) return {};
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function retryAfter(err: AuthApiError): number | undefined {
+  const raw = err.headers?.get?.('retry-after');
+  const n = raw ? Number(raw) : NaN;
+  return Number.isFinite(n) && n >= 0 ? Math.ceil(n) : undefined;
+}
+
+@Injectable()
+export class Auth0Client {
+  private readonly logger = new Logger('Auth0');
+  private readonly client: AuthenticationClient;
+  private readonly cfg: AppConfig['auth0'];
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.cfg = config.auth0;
+    this.client = new AuthenticationClient({
+      domain: this.cfg.domain,
+      clientId: this.cfg.clientId,
+      clientSecret: this.cfg.clientSecret,
+      timeoutDuration: this.cfg.timeoutMs,
+    });
+  }
+
+  /** Asks Auth0 to email a one-time code. */
+  async sendCode(email: string, clientIp: string | undefined): Promise<void> {
+    try {
+      await this.client.passwordless.sendEmail({ email, send: 'code' }, forwardedFor(clientIp));
+    } catch (err) {
+      throw this.mapError('start', err);
+    }
+  }
+
+  /** Exchanges an emailed code for tokens. */
+  async loginWithCode(
+    email: string,
+    code: string,
+    clientIp: string | undefined,
+  ): Promise<Auth0Tokens> {
+    try {
+      const { data } = await this.client.passwordless.loginWithEmail(
+        { email, code, audience: this.cfg.audience, scope: this.cfg.scope },
+        { initOverrides: forwardedFor(clientIp) },
+      );
+      return this.tokens(data);
+    } catch (err) {
+      throw this.mapError('verify', err);
+    }
+  }
+
+  /** Trades a refresh token for new tokens (Auth0 rotates the refresh token). */
+  async refresh(refreshToken: string, clientIp: string | undefined): Promise<Auth0Tokens> {
+    try {
+      const { data } = await this.client.oauth.refreshTokenGrant(
+        { refresh_token: refreshToken },
+        { initOverrides: forwardedFor(clientIp) },
+      );
+      return this.tokens(data);
+    } catch (err) {
+      throw this.mapError('refresh', err);
+    }
+  }
+
+  /** Revokes a refresh token (and its rotation family). Auth0 answers 200 for unknown ones. */
+  async revoke(refreshToken: string): Promise<void> {
+    try {
+      await this.client.oauth.revokeRefreshToken({ token: refreshToken });
+    } catch (err) {
+      throw this.mapError('revoke', err);
+    }
+  }
+
+  /**
+   * The user's profile for an access token (Auth0's /userinfo), for Bearer clients that have
+   * no session cookie. Returns null when Auth0 refuses the token.
+   */
+  async userInfo(accessToken: string): Promise<Record<string, unknown> | null> {
+    let res: Response;
+    try {
+      res = await fetch(`https://${this.cfg.domain}/userinfo`, {
+        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+        signal: AbortSignal.timeout(this.cfg.timeoutMs),
+      });
+    } catch (err) {
+      this.logger.warn({
+        msg: 'auth0 unreachable',
+        op: 'userinfo',
+        error: err instanceof Error ? err.name : 'unknown',
+      });
+      throw new DomainError(
+        'upstream_unavailable',
+        'Sign-in is temporarily unavailable. Try again shortly.',
+        { retryAfterSeconds: 5 },
+      );
+    }
+    if (res.status === 401 || res.status === 403) return null;
+    if (!res.ok) {
+      this.logger.warn({ msg: 'auth0 call failed', op: 'userinfo', status: res.status });
+      throw new DomainError(
+        'upstream_unavailable',
+        'Sign-in is temporarily unavailable. Try again shortly.',
+        { retryAfterSeconds: 5 },
+      );
+    }
+    const body: unknown = await res.json().catch(() => null);
+    return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : null;
+  }
+
+  private tokens(data: {
+    access_token: string;
+    refresh_token?: string;
+    id_token?: string;
+    expires_in: number;
+  }): Auth0Tokens {
+    return {
+      accessToken: data.access_token,
+      refreshToken: data.refresh_token,
+      expiresIn: data.expires_in,
+      idClaims: data.id_token ? decodeJwtPayload(data.id_token) : {},
+    };
+  }
+
+  private mapError(op: 'start' | 'verify' | 'refresh' | 'revoke', err: unknown): DomainError {
+    if (err instanceof AuthApiError) {
+      const { statusCode, error, error_description: description = '' } = err;
+      if (op === 'verify' && error === 'invalid_grant') {
+        if (MAX_ATTEMPTS.test(description))
+          return new DomainError('too_many_attempts', 'Too many wrong codes. Request a new code.');
+        if (EXPIRED.test(description))
+          return new DomainError('code_expired', 'The code has expired. Request a new code.');
+        return new DomainError('invalid_code', 'That code is not correct.');
+      }
+      if (op === 'refresh' && error === 'invalid_grant') {
+        return new DomainError('session_expired', 'Your session has ended. Sign in again.');
+      }
+      if (statusCode === 429) {
+        return new DomainError('rate_limited', 'Too many requests. Try again later.', {
+          retryAfterSeconds: retryAfter(err) ?? 60,
+        });
+      }
+      // 401/403 other than the above are our configuration (client secret, grant types,
+      // audience): an operator problem, logged loudly, never shown to the user.
+      const level = statusCode === 401 || statusCode === 403 ? 'error' : 'warn';
+      this.logger[level]({ msg: 'auth0 call failed', op, status: statusCode, error });
+    } else {
+      this.logger.warn({
+        msg: 'auth0 unreachable',
+        op,
+        error: err instanceof Error ? err.name : 'unknown',
+      });
+    }
+    return new DomainError(
+      'upstream_unavailable',
+      'Sign-in is temporarily unavailable. Try again shortly.',
+      {
+        retryAfterSeconds: 5,
+      },
+    );
+  }
+}

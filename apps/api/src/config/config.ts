@@ -1,0 +1,308 @@
+// Every setting of the API, read from the environment once at boot, validated with zod into
+// one typed object. Nothing else in the API reads process.env. A missing or malformed
+// variable stops the process with a message that names it.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/** Defaults of the embedded emulators (DESIGN.md, "Emulators"). */
+export const EMBEDDED = {
+  auth0Port: 4010,
+  salesforcePort: 4020,
+  clientId: 'portcullis-dev',
+  clientSecret: 'portcullis-dev-secret',
+  audience: 'https://api.portcullis.test',
+  salesforceApiVersion: '62.0',
+} as const;
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+// A Salesforce API name: letters, digits, underscores (custom fields end in __c).
+const SOQL_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+const soqlName = z.string().regex(SOQL_NAME, 'must be a Salesforce API name like Portal_Access__c');
+
+/**
+ * Eligibility conditions: `Field=value` pairs separated by commas, ANDed together. Values are
+ * `true`, `false`, an integer, or a single-quoted string: the same literals the repository
+ * writes into SOQL with its own escaping.
+ */
+export type ConditionValue = string | number | boolean;
+export interface Condition {
+  field: string;
+  value: ConditionValue;
+}
+const conditions = z.string().transform((raw, ctx): Condition[] => {
+  const out: Condition[] = [];
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const eq = part.indexOf('=');
+    const field = part.slice(0, eq).trim();
+    const literal = part.slice(eq + 1).trim();
+    if (eq < 1 || !SOQL_NAME.test(field)) {
+      ctx.addIssue({ code: 'custom', message: `"${part}" is not Field=value` });
+      continue;
+    }
+    let value: ConditionValue;
+    if (literal === 'true' || literal === 'false') value = literal === 'true';
+    else if (/^-?[0-9]{1,15}$/.test(literal)) value = Number(literal);
+    else if (/^'[^'\\]*'$/.test(literal)) value = literal.slice(1, -1);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${literal}" must be true, false, an integer or 'text'`,
+      });
+      continue;
+    }
+    out.push({ field, value });
+  }
+  return out;
+});
+
+const trustProxy = z.string().transform((raw, ctx): TrustProxy => {
+  const v = raw.trim();
+  if (v === '' || v === 'false' || v === 'none') return { kind: 'none' };
+  if (/^[0-9]+$/.test(v)) return { kind: 'hops', hops: Number(v) };
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of list) {
+    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/[0-9]{1,3})?)$/.test(item)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${item}" is not an address, a CIDR, loopback, linklocal or uniquelocal`,
+      });
+    }
+  }
+  return { kind: 'list', entries: list };
+});
+export type TrustProxy =
+  { kind: 'none' } | { kind: 'hops'; hops: number } | { kind: 'list'; entries: string[] };
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: intFrom(0, 65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  AUTH0_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+(:[0-9]+)?$/i, 'must be a host like tenant.eu.auth0.com (no https://)')
+    .optional(),
+  AUTH0_CLIENT_ID: z.string().min(1).optional(),
+  AUTH0_CLIENT_SECRET: z.string().min(1).optional(),
+  AUTH0_AUDIENCE: z.string().min(1).optional(),
+  AUTH0_SCOPE: z.string().min(1).default('openid email profile offline_access'),
+  AUTH0_TIMEOUT_MS: intFrom(100, 60_000).default(8000),
+
+  SALESFORCE_LOGIN_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SALESFORCE_CLIENT_ID: z.string().min(1).optional(),
+  SALESFORCE_CLIENT_SECRET: z.string().min(1).optional(),
+  SALESFORCE_API_VERSION: z
+    .string()
+    .regex(/^[0-9]{2}\.0$/, 'must look like 62.0')
+    .default(EMBEDDED.salesforceApiVersion),
+  SALESFORCE_OBJECT: soqlName.default('Contact'),
+  SALESFORCE_EMAIL_FIELD: soqlName.default('Email'),
+  SALESFORCE_ELIGIBILITY_CONDITIONS: conditions.default([
+    { field: 'Portal_Access__c', value: true },
+  ]),
+  SALESFORCE_RETURN_FIELDS: csv
+    .pipe(z.array(soqlName))
+    .default(['FirstName', 'LastName', 'Account_Tier__c']),
+  SALESFORCE_TIMEOUT_MS: intFrom(100, 60_000).default(5000),
+  ELIGIBILITY_CACHE_SECONDS: intFrom(0, 3600).default(60),
+
+  SESSION_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)')
+    .optional(),
+  SESSION_IDLE_SECONDS: intFrom(60, 90 * 86400).default(7 * 86400),
+  SESSION_ABSOLUTE_SECONDS: intFrom(60, 365 * 86400).default(30 * 86400),
+  COOKIE_SECURE: z.enum(['true', 'false']).optional(),
+
+  TRUST_PROXY: trustProxy.default({ kind: 'none' }),
+  ALLOWED_ORIGINS: csv.pipe(z.array(z.url())).default([]),
+  WEB_DIST_DIR: z.string().optional(),
+
+  CODE_RESEND_SECONDS: intFrom(0, 3600).default(30),
+  CODES_PER_EMAIL_PER_HOUR: intFrom(1, 1000).default(5),
+  STARTS_PER_IP_PER_HOUR: intFrom(1, 100_000).default(30),
+  FAILED_CODES_PER_EMAIL: intFrom(1, 1000).default(10),
+  LOCKOUT_SECONDS: intFrom(1, 86400).default(900),
+});
+
+export interface AppConfig {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** Which outside services are the local emulators (started in-process by main.ts). */
+  embedded: { auth0: boolean; salesforce: boolean };
+  auth0: {
+    domain: string;
+    issuer: string;
+    jwksUri: string;
+    clientId: string;
+    clientSecret: string;
+    audience: string;
+    scope: string;
+    timeoutMs: number;
+  };
+  salesforce: {
+    loginUrl: string;
+    clientId: string;
+    clientSecret: string;
+    apiVersion: string;
+    object: string;
+    emailField: string;
+    conditions: Condition[];
+    returnFields: string[];
+    timeoutMs: number;
+    cacheSeconds: number;
+  };
+  session: {
+    secret: string;
+    /** True when the secret was generated at boot: sessions end when the process does. */
+    ephemeralSecret: boolean;
+    idleSeconds: number;
+    absoluteSeconds: number;
+    cookieName: string;
+    secure: boolean;
+  };
+  trustProxy: TrustProxy;
+  allowedOrigins: string[];
+  webDistDir: string | undefined;
+  limits: {
+    codeResendSeconds: number;
+    codesPerEmailPerHour: number;
+    startsPerIpPerHour: number;
+    failedCodesPerEmail: number;
+    lockoutSeconds: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const AUTH0_VARS = [
+  'AUTH0_DOMAIN',
+  'AUTH0_CLIENT_ID',
+  'AUTH0_CLIENT_SECRET',
+  'AUTH0_AUDIENCE',
+] as const;
+const SALESFORCE_VARS = [
+  'SALESFORCE_LOGIN_URL',
+  'SALESFORCE_CLIENT_ID',
+  'SALESFORCE_CLIENT_SECRET',
+] as const;
+
+/** Parses the environment. Throws ConfigError naming every missing or malformed variable. */
+export function loadConfig(rawEnv: Env): AppConfig {
+  // Empty strings mean "not set", as in most .env tooling.
+  const env: Env = Object.fromEntries(
+    Object.entries(rawEnv).filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const production = e.NODE_ENV === 'production';
+
+  // A service is embedded when none of its variables is set; a partial set is a mistake.
+  const partial = (vars: readonly string[], name: string): boolean => {
+    const set = vars.filter((v) => env[v] !== undefined);
+    if (set.length === 0) {
+      if (production)
+        problems.push(
+          `${vars.join(', ')}: required in production (the ${name} emulator is for development only)`,
+        );
+      return true;
+    }
+    for (const v of vars)
+      if (env[v] === undefined)
+        problems.push(`${v}: required when ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set`);
+    return false;
+  };
+  const auth0Embedded = partial(AUTH0_VARS, 'Auth0');
+  const salesforceEmbedded = partial(SALESFORCE_VARS, 'Salesforce');
+  if (production && !e.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
+  if (e.SESSION_ABSOLUTE_SECONDS < e.SESSION_IDLE_SECONDS) {
+    problems.push('SESSION_ABSOLUTE_SECONDS: must be at least SESSION_IDLE_SECONDS');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const domain = auth0Embedded ? `localhost:${EMBEDDED.auth0Port}` : e.AUTH0_DOMAIN!;
+  // Secure even in development: browsers treat http://localhost as a secure context and keep
+  // Secure cookies there. COOKIE_SECURE=false exists only for clients that do not.
+  const secure = e.COOKIE_SECURE !== 'false';
+  if (production && !secure) problems.push('COOKIE_SECURE: cannot be false in production');
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    embedded: { auth0: auth0Embedded, salesforce: salesforceEmbedded },
+    auth0: {
+      domain,
+      issuer: `https://${domain}/`,
+      jwksUri: `https://${domain}/.well-known/jwks.json`,
+      clientId: auth0Embedded ? EMBEDDED.clientId : e.AUTH0_CLIENT_ID!,
+      clientSecret: auth0Embedded ? EMBEDDED.clientSecret : e.AUTH0_CLIENT_SECRET!,
+      audience: auth0Embedded ? EMBEDDED.audience : e.AUTH0_AUDIENCE!,
+      scope: e.AUTH0_SCOPE,
+      timeoutMs: e.AUTH0_TIMEOUT_MS,
+    },
+    salesforce: {
+      loginUrl: salesforceEmbedded
+        ? `http://localhost:${EMBEDDED.salesforcePort}`
+        : e.SALESFORCE_LOGIN_URL!.replace(/\/+$/, ''),
+      clientId: salesforceEmbedded ? EMBEDDED.clientId : e.SALESFORCE_CLIENT_ID!,
+      clientSecret: salesforceEmbedded ? EMBEDDED.clientSecret : e.SALESFORCE_CLIENT_SECRET!,
+      apiVersion: e.SALESFORCE_API_VERSION,
+      object: e.SALESFORCE_OBJECT,
+      emailField: e.SALESFORCE_EMAIL_FIELD,
+      conditions: e.SALESFORCE_ELIGIBILITY_CONDITIONS,
+      returnFields: e.SALESFORCE_RETURN_FIELDS,
+      timeoutMs: e.SALESFORCE_TIMEOUT_MS,
+      cacheSeconds: e.ELIGIBILITY_CACHE_SECONDS,
+    },
+    session: {
+      secret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+      ephemeralSecret: !e.SESSION_SECRET,
+      idleSeconds: e.SESSION_IDLE_SECONDS,
+      absoluteSeconds: e.SESSION_ABSOLUTE_SECONDS,
+      // The __Host- prefix makes browsers refuse the cookie unless Secure, Path=/ and no Domain.
+      cookieName: production ? '__Host-portcullis' : 'portcullis',
+      secure,
+    },
+    trustProxy: e.TRUST_PROXY,
+    allowedOrigins: e.ALLOWED_ORIGINS.map((o) => new URL(o).origin),
+    webDistDir: e.WEB_DIST_DIR,
+    limits: {
+      codeResendSeconds: e.CODE_RESEND_SECONDS,
+      codesPerEmailPerHour: e.CODES_PER_EMAIL_PER_HOUR,
+      startsPerIpPerHour: e.STARTS_PER_IP_PER_HOUR,
+      failedCodesPerEmail: e.FAILED_CODES_PER_EMAIL,
+      lockoutSeconds: e.LOCKOUT_SECONDS,
+    },
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,63 @@
+// Readiness: can we fetch Auth0's signing keys and log in to Salesforce? Results are
+// cached briefly so a busy load balancer does not turn into upstream traffic.
+import { Inject, Injectable } from '@nestjs/common';
+import type { HealthResponse } from '@portcullis/shared';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Clock } from '../common/clock';
+import { EligibilityRepository } from '../eligibility/eligibility.types';
+
+type Check = HealthResponse['checks'][string];
+const CACHE_MS = 5_000;
+
+@Injectable()
+export class HealthService {
+  private cached: { at: number; result: HealthResponse } | undefined;
+  private running: Promise<HealthResponse> | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly salesforce: EligibilityRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  ready(): Promise<HealthResponse> {
+    const now = this.clock.now();
+    if (this.cached && now - this.cached.at < CACHE_MS) return Promise.resolve(this.cached.result);
+    this.running ??= this.check().then((result) => {
+      this.cached = { at: this.clock.now(), result };
+      this.running = undefined;
+      return result;
+    });
+    return this.running;
+  }
+
+  private async check(): Promise<HealthResponse> {
+    const [auth0, salesforce] = await Promise.all([
+      this.timed(async () => {
+        const res = await fetch(this.config.auth0.jwksUri, {
+          signal: AbortSignal.timeout(this.config.auth0.timeoutMs),
+        });
+        const body = (await res.json().catch(() => null)) as { keys?: unknown[] } | null;
+        if (!res.ok || !Array.isArray(body?.keys) || body.keys.length === 0)
+          throw new Error(`JWKS answered ${res.status}`);
+      }),
+      this.timed(() => this.salesforce.ping()),
+    ]);
+    const checks = { auth0, salesforce };
+    return {
+      status: auth0.status === 'up' && salesforce.status === 'up' ? 'ok' : 'unavailable',
+      checks,
+    };
+  }
+
+  private async timed(work: () => Promise<void>): Promise<Check> {
+    const started = performance.now();
+    try {
+      await work();
+      return { status: 'up', latencyMs: Math.round(performance.now() - started) };
+    } catch {
+      // No upstream text in the answer: it may hold hosts or credentials hints.
+      return { status: 'down', latencyMs: Math.round(performance.now() - started) };
+    }
+  }
+}

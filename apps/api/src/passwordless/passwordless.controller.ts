@@ -1,0 +1,44 @@
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import {
+  StartRequestSchema,
+  VerifyRequestSchema,
+  type MeResponse,
+  type StartResponse,
+} from '@portcullis/shared';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Clock } from '../common/clock';
+import { parseBody } from '../common/validation';
+import { Public } from '../session/public.decorator';
+import { SessionCookie } from '../session/session-cookie';
+import { PasswordlessService } from './passwordless.service';
+
+@Public()
+@Controller('auth/passwordless')
+export class PasswordlessController {
+  constructor(
+    private readonly passwordless: PasswordlessService,
+    private readonly cookie: SessionCookie,
+    private readonly clock: Clock,
+  ) {}
+
+  @Post('start')
+  @HttpCode(202)
+  start(@Body() body: unknown, @Req() req: FastifyRequest): Promise<StartResponse> {
+    const { email } = parseBody(StartRequestSchema, body);
+    return this.passwordless.start(email, req.ip, req.id);
+  }
+
+  @Post('verify')
+  @HttpCode(200)
+  async verify(
+    @Body() body: unknown,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<MeResponse> {
+    const { email, code } = parseBody(VerifyRequestSchema, body);
+    const { me, session, sealed } = await this.passwordless.verify(email, code, req.ip);
+    this.cookie.writeSealed(reply, sealed, session.exp, this.clock.now());
+    void reply.header('cache-control', 'no-store');
+    return me;
+  }
+}

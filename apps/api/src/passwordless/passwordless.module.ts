@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { Auth0Module } from '../auth0/auth0.module';
+import { EligibilityModule } from '../eligibility/eligibility.module';
+import { SessionModule } from '../session/session.module';
+import { PasswordlessController } from './passwordless.controller';
+import { PasswordlessService } from './passwordless.service';
+
+@Module({
+  imports: [Auth0Module, EligibilityModule, SessionModule],
+  controllers: [PasswordlessController],
+  providers: [PasswordlessService],
+  exports: [PasswordlessService],
+})
+export class PasswordlessModule {}

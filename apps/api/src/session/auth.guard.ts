@@ -1,0 +1,68 @@
+// The global guard: every route needs a verified Auth0 access token unless @Public().
+// The token comes from the session cookie (decrypted here) or a Bearer header; passport-jwt
+// verifies it (JwtStrategy). Every failure is a 401 with a stable code, never a 500; only
+// an unreachable JWKS (keys cannot be fetched) is a 503.
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { IS_PUBLIC } from './public.decorator';
+import { SessionCookie } from './session-cookie';
+import type { AuthUser } from './session.types';
+import type { RequestWithSession } from './jwt.strategy';
+
+@Injectable()
+export class AuthGuard extends PassportAuthGuard('jwt') {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly cookie: SessionCookie,
+    private readonly clock: Clock,
+  ) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (isPublic) return true;
+    const req = context.switchToHttp().getRequest<RequestWithSession>();
+    const read = await this.cookie.read(req);
+    if (read.state === 'ok') {
+      const now = this.clock.now();
+      if (now >= read.session.abs || now >= read.session.exp) {
+        throw new DomainError('session_expired', 'Your session has ended. Sign in again.');
+      }
+      req.portcullisSession = read.session;
+    } else if (read.state === 'invalid' && !req.headers.authorization) {
+      throw new DomainError('unauthenticated', 'Sign in to continue.');
+    }
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  override handleRequest<TUser = AuthUser>(err: unknown, user: unknown, info: unknown): TUser {
+    if (err instanceof DomainError) throw err;
+    if (err) {
+      const name = (err as { name?: string }).name ?? '';
+      // jwks-rsa: unknown kid is the token's fault; anything else means we could not get keys.
+      if (name === 'SigningKeyNotFoundError')
+        throw new DomainError('unauthenticated', 'Sign in to continue.');
+      throw new DomainError(
+        'upstream_unavailable',
+        'Sign-in keys are unavailable. Try again shortly.',
+        {
+          retryAfterSeconds: 5,
+        },
+      );
+    }
+    if (!user) {
+      const name = (info as { name?: string } | undefined)?.name;
+      if (name === 'TokenExpiredError')
+        throw new DomainError('session_expired', 'Your session needs refreshing.');
+      throw new DomainError('unauthenticated', 'Sign in to continue.');
+    }
+    return user as TUser;
+  }
+}

@@ -1,0 +1,180 @@
+// The API e2e harness: both emulators in-process on free ports, the Nest app on a real
+// loopback port, and an HTTP client with a cookie jar. Real HTTP all the way.
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import {
+  startAuth0Emulator,
+  startSalesforceEmulator,
+  type Auth0Emulator,
+  type Auth0EmulatorOptions,
+  type SalesforceEmulator,
+} from '@portcullis/emulators';
+import { createApp } from '../src/app';
+import { loadConfig, type AppConfig } from '../src/config/config';
+import { PasswordlessService } from '../src/passwordless/passwordless.service';
+
+export const ADA = 'ada.lovelace@example.com';
+export const GRACE = 'grace.hopper@example.com';
+export const CHARLES = 'charles.babbage@example.com';
+export const UNKNOWN = 'nobody@example.com';
+
+export interface Stack {
+  url: string;
+  app: NestFastifyApplication;
+  config: AppConfig;
+  auth0: Auth0Emulator;
+  salesforce: SalesforceEmulator;
+  /** Every log line the API wrote. */
+  logs: string[];
+  /** Shifts the Auth0 emulator's clock (ms), to issue tokens that are already expired. */
+  setAuth0ClockOffset(ms: number): void;
+  client(): Client;
+  /** Waits for background work (code sends) to finish. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(
+  env: Record<string, string> = {},
+  auth0Options: Partial<Auth0EmulatorOptions> = {},
+): Promise<Stack> {
+  let offset = 0;
+  const auth0 = await startAuth0Emulator({
+    port: 0,
+    log: () => {},
+    now: () => Date.now() + offset,
+    ...auth0Options,
+  });
+  const salesforce = await startSalesforceEmulator({ port: 0 });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    AUTH0_DOMAIN: auth0.domain,
+    AUTH0_CLIENT_ID: auth0.clientId,
+    AUTH0_CLIENT_SECRET: auth0.clientSecret,
+    AUTH0_AUDIENCE: auth0.audience,
+    AUTH0_TIMEOUT_MS: '2000',
+    SALESFORCE_LOGIN_URL: salesforce.url,
+    SALESFORCE_CLIENT_ID: 'portcullis-dev',
+    SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
+    SALESFORCE_TIMEOUT_MS: '1000',
+    SESSION_SECRET: 'test-session-secret-that-is-long-enough-1234567890',
+    ...env,
+  });
+  const logs: string[] = [];
+  const app = await createApp(config, { logSink: (line) => logs.push(line) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  const passwordless = app.get(PasswordlessService);
+  return {
+    url,
+    app,
+    config,
+    auth0,
+    salesforce,
+    logs,
+    setAuth0ClockOffset: (ms) => {
+      offset = ms;
+    },
+    client: () => new Client(url),
+    settle: () => passwordless.drain(),
+    stop: async () => {
+      await passwordless.drain();
+      await app.close();
+      await Promise.all([auth0.stop(), salesforce.stop()]);
+    },
+  };
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+  setCookies: string[];
+}
+
+/** A tiny HTTP client with a cookie jar (it ignores Secure: the tests speak plain HTTP). */
+export class Client {
+  readonly jar = new Map<string, string>();
+
+  constructor(readonly base: string) {}
+
+  async request(
+    method: string,
+    path: string,
+    opts: {
+      json?: unknown;
+      body?: string;
+      headers?: Record<string, string>;
+      cookies?: boolean;
+    } = {},
+  ): Promise<Reply> {
+    const headers: Record<string, string> = { ...opts.headers };
+    let body: string | undefined = opts.body;
+    if (opts.json !== undefined) {
+      body = JSON.stringify(opts.json);
+      headers['content-type'] ??= 'application/json';
+    }
+    if (opts.cookies !== false && this.jar.size > 0) {
+      headers.cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    }
+    const res = await fetch(this.base + path, { method, headers, body });
+    const text = await res.text();
+    const setCookies = res.headers.getSetCookie();
+    for (const line of setCookies) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      const maxAge = attrs.map((a) => a.trim()).find((a) => /^max-age=/i.test(a));
+      const expires = attrs.map((a) => a.trim()).find((a) => /^expires=/i.test(a));
+      const gone =
+        value === '' ||
+        (maxAge !== undefined && Number(maxAge.split('=')[1]) <= 0) ||
+        (expires !== undefined && Date.parse(expires.slice(8)) <= Date.now());
+      if (gone) this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+    let parsed: unknown = undefined;
+    if (text && /json/.test(res.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+    return { status: res.status, headers: res.headers, body: parsed, text, setCookies };
+  }
+
+  get(path: string, headers?: Record<string, string>) {
+    return this.request('GET', path, { headers });
+  }
+
+  post(path: string, json?: unknown, headers?: Record<string, string>) {
+    return this.request('POST', path, json === undefined ? { headers } : { json, headers });
+  }
+}
+
+/** Polls the emulator outbox until a code for `email` newer than `after` appears. */
+export async function waitForCode(stack: Stack, email: string, after = 0): Promise<string> {
+  await stack.settle();
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const message = stack.auth0.outbox(email).find((m) => Date.parse(m.sentAt) >= after);
+    if (message) return message.code;
+    if (Date.now() > deadline) throw new Error(`no code for ${email}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Signs in through the real flow and returns the client holding the session cookie. */
+export async function signIn(stack: Stack, email = ADA): Promise<Client> {
+  const client = stack.client();
+  const before = Date.now() - 1000;
+  const start = await client.post('/api/auth/passwordless/start', { email });
+  if (start.status !== 202) throw new Error(`start answered ${start.status}`);
+  const code = await waitForCode(stack, email, before);
+  const verify = await client.post('/api/auth/passwordless/verify', { email, code });
+  if (verify.status !== 200) throw new Error(`verify answered ${verify.status}: ${verify.text}`);
+  return client;
+}
+
+export function auth0Calls(stack: Stack, path: string): number {
+  return stack.auth0.requests().filter((r) => r.path === path).length;
+}
