@@ -64,12 +64,17 @@ export async function createApp(
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger,
     bufferLogs: false,
+    // JSON only: Nest would otherwise add a urlencoded parser (@fastify/formbody).
+    bodyParser: false,
   });
   app.setGlobalPrefix('api');
   app.enableShutdownHooks();
 
   await app.register(fastifyCookie);
   const fastify = app.getHttpAdapter().getInstance();
+  // Fastify parses application/json (with prototype-poisoning protection) and text/plain by
+  // default; the API takes JSON only, so every other media type is a 415.
+  fastify.removeContentTypeParser('text/plain');
   const allowedOrigins = new Set(config.allowedOrigins);
 
   fastify.addHook('onRequest', (req, reply, done) => {

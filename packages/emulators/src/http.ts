@@ -93,7 +93,8 @@ export function sendEmpty(res: Res, status: number, headers: Record<string, stri
   res.end();
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+// unref: a pending injected delay must not keep a test process alive after stop().
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export interface FaultSpec {
   /** Delay before answering (or before failing), in milliseconds. */

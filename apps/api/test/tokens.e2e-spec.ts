@@ -1,0 +1,225 @@
+import { createHmac, generateKeyPairSync, sign as rsaSign } from 'node:crypto';
+import { MeResponseSchema, ProblemSchema } from '@portcullis/shared';
+import { ADA, auth0Calls, signIn, startStack, type Stack } from './harness';
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+describe('sessions and tokens', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ ELIGIBILITY_CACHE_SECONDS: '0' });
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+  });
+
+  beforeEach(() => {
+    stack.setAuth0ClockOffset(0);
+    stack.auth0.clearFaults();
+    stack.auth0.configure({ accessTokenTtlSeconds: 86400, refreshReuseIntervalSeconds: 0 });
+  });
+
+  function validClaims(overrides: Record<string, unknown> = {}) {
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      iss: stack.auth0.issuer,
+      sub: 'email|0123456789abcdef01234567',
+      aud: [stack.auth0.audience, `${stack.auth0.issuer}userinfo`],
+      azp: stack.auth0.clientId,
+      scope: 'openid email offline_access',
+      iat: now,
+      exp: now + 600,
+      ...overrides,
+    };
+  }
+
+  it('an expired access token makes /me answer 401 session_expired, and refresh restores the session', async () => {
+    // Tokens issued "an hour ago" with a 10-minute lifetime are already expired.
+    stack.auth0.configure({ accessTokenTtlSeconds: 600 });
+    stack.setAuth0ClockOffset(-3600_000);
+    const client = await signIn(stack, ADA);
+    stack.setAuth0ClockOffset(0);
+
+    const expired = await client.get('/api/me');
+    expect(expired.status).toBe(401);
+    expect(ProblemSchema.parse(expired.body).code).toBe('session_expired');
+
+    const refresh = await client.post('/api/auth/refresh');
+    expect(refresh.status).toBe(200);
+    const me = await client.get('/api/me');
+    expect(me.status).toBe(200);
+    expect(MeResponseSchema.parse(me.body).user.email).toBe(ADA);
+  });
+
+  it('eligibility revoked in Salesforce: refresh is 403 not_eligible, the cookie is cleared and the refresh token revoked', async () => {
+    const client = await signIn(stack, ADA);
+    const me = MeResponseSchema.parse((await client.get('/api/me')).body);
+    stack.salesforce.updateContact(me.eligibility.recordId, { Portal_Access__c: false });
+    const revokes = auth0Calls(stack, '/oauth/revoke');
+    const tokenCalls = auth0Calls(stack, '/oauth/token');
+
+    const res = await client.post('/api/auth/refresh');
+    expect(res.status).toBe(403);
+    expect(ProblemSchema.parse(res.body).code).toBe('not_eligible');
+    expect(res.setCookies.some((c) => /^portcullis=;/.test(c))).toBe(true);
+    expect(client.jar.has('portcullis')).toBe(false);
+    expect(auth0Calls(stack, '/oauth/revoke')).toBe(revokes + 1);
+    expect(auth0Calls(stack, '/oauth/token')).toBe(tokenCalls);
+    expect((await client.get('/api/me')).status).toBe(401);
+    stack.salesforce.updateContact(me.eligibility.recordId, { Portal_Access__c: true });
+  });
+
+  it('concurrent refreshes with one cookie share one upstream refresh; both succeed and the session lives on', async () => {
+    const client = await signIn(stack, ADA);
+    const tokenCalls = auth0Calls(stack, '/oauth/token');
+    const [a, b, c] = await Promise.all([
+      client.post('/api/auth/refresh'),
+      client.post('/api/auth/refresh'),
+      client.post('/api/auth/refresh'),
+    ]);
+    expect([a.status, b.status, c.status]).toEqual([200, 200, 200]);
+    expect(auth0Calls(stack, '/oauth/token')).toBe(tokenCalls + 1);
+    // A late tab with the old cookie gets the same result instead of tripping reuse detection.
+    expect(a.setCookies[0]!.split(';')[0]).toBe(b.setCookies[0]!.split(';')[0]);
+    expect((await client.get('/api/me')).status).toBe(200);
+    const again = await client.post('/api/auth/refresh');
+    expect(again.status).toBe(200);
+    expect((await client.get('/api/me')).status).toBe(200);
+  });
+
+  it('sessions signed with a rotated key verify, and sessions from before the rotation still do', async () => {
+    const before = await signIn(stack, ADA);
+    const oldKid = stack.auth0.signingKid();
+    const { kid } = stack.auth0.rotateKeys();
+    expect(kid).not.toBe(oldKid);
+    const after = await signIn(stack, ADA);
+    expect((await after.get('/api/me')).status).toBe(200);
+    expect((await before.get('/api/me')).status).toBe(200);
+  });
+
+  it('refresh without a session is 401 session_expired; a tampered cookie is treated as absent', async () => {
+    const none = await stack.client().post('/api/auth/refresh');
+    expect(none.status).toBe(401);
+    expect(none.body.code).toBe('session_expired');
+    const client = await signIn(stack, ADA);
+    const value = client.jar.get('portcullis')!;
+    const parts = value.split('.');
+    const ct = Buffer.from(parts[3]!, 'base64url');
+    ct[0] = ct[0]! ^ 1;
+    parts[3] = ct.toString('base64url');
+    client.jar.set('portcullis', parts.join('.'));
+    const me = await client.get('/api/me');
+    expect(me.status).toBe(401);
+    expect(me.body.code).toBe('unauthenticated');
+  });
+
+  describe('forged Bearer tokens are 401, never 500', () => {
+    const cases: Array<[string, () => string]> = [
+      [
+        'alg none',
+        () =>
+          `${b64({ alg: 'none', typ: 'JWT', kid: stack.auth0.signingKid() })}.${b64(validClaims())}.`,
+      ],
+      [
+        'HS256 signed with the public key',
+        () => {
+          // The classic key-confusion attack: HMAC keyed with the RSA public key.
+          const header = b64({ alg: 'HS256', typ: 'JWT', kid: stack.auth0.signingKid() });
+          const body = b64(validClaims());
+          const pub = JSON.stringify(stack.auth0.signToken(validClaims()).split('.')[0]);
+          const sig = createHmac('sha256', pub).update(`${header}.${body}`).digest('base64url');
+          return `${header}.${body}.${sig}`;
+        },
+      ],
+      [
+        'a wrong issuer',
+        () => stack.auth0.signToken(validClaims({ iss: 'https://evil.example/' })),
+      ],
+      [
+        'a wrong audience',
+        () => stack.auth0.signToken(validClaims({ aud: 'https://other-api.example' })),
+      ],
+      [
+        'another application (azp)',
+        () => stack.auth0.signToken(validClaims({ azp: 'someone-else' })),
+      ],
+      [
+        'expired',
+        () => stack.auth0.signToken(validClaims({ exp: Math.floor(Date.now() / 1000) - 3600 })),
+      ],
+      [
+        'not yet valid (nbf)',
+        () => stack.auth0.signToken(validClaims({ nbf: Math.floor(Date.now() / 1000) + 3600 })),
+      ],
+      [
+        'an unknown kid',
+        () => {
+          const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+          const input = `${b64({ alg: 'RS256', typ: 'JWT', kid: 'not-a-known-kid' })}.${b64(validClaims())}`;
+          return `${input}.${rsaSign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+        },
+      ],
+      [
+        'a tampered payload',
+        () => {
+          const [h, , s] = stack.auth0.signToken(validClaims()).split('.');
+          return `${h}.${b64(validClaims({ sub: 'email|ffffffffffffffffffffffff' }))}.${s}`;
+        },
+      ],
+      ['garbage', () => 'not.a.jwt'],
+    ];
+
+    it.each(cases)('%s', async (_what, forge) => {
+      const res = await stack.client().get('/api/greeting', { authorization: `Bearer ${forge()}` });
+      expect(res.status).toBe(401);
+      expect(['unauthenticated', 'session_expired']).toContain(ProblemSchema.parse(res.body).code);
+    });
+
+    it('while a correctly signed token with the right claims is accepted (the forgeries fail for their flaw)', async () => {
+      const res = await stack.client().get('/api/greeting', {
+        authorization: `Bearer ${stack.auth0.signToken(validClaims())}`,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.userId).toBe('email|0123456789abcdef01234567');
+    });
+  });
+
+  it('GET /api/me with a real Bearer access token (non-browser client) uses /userinfo and Salesforce', async () => {
+    // Log in against the emulator directly, as a native client would.
+    const auth0 = stack.auth0;
+    await fetch(`${auth0.url}/passwordless/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: auth0.clientId,
+        client_secret: auth0.clientSecret,
+        connection: 'email',
+        send: 'code',
+        email: ADA,
+      }),
+    });
+    const code = auth0.outbox(ADA)[0]!.code;
+    const tokenRes = await fetch(`${auth0.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grant_type: 'http://auth0.com/oauth/grant-type/passwordless/otp',
+        client_id: auth0.clientId,
+        client_secret: auth0.clientSecret,
+        realm: 'email',
+        username: ADA,
+        otp: code,
+        audience: auth0.audience,
+        scope: 'openid email',
+      }),
+    });
+    const { access_token: token } = (await tokenRes.json()) as { access_token: string };
+    const res = await stack.client().get('/api/me', { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(200);
+    const me = MeResponseSchema.parse(res.body);
+    expect(me.user.email).toBe(ADA);
+    expect(me.eligibility.recordId).toMatch(/^003/);
+  });
+});
