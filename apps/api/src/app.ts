@@ -10,12 +10,13 @@ import fastifyCookie from '@fastify/cookie';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import { problem } from '@portcullis/shared';
 import { AppModule } from './app.module';
 import type { AppConfig, TrustProxy } from './config/config';
 import { csrfRejection } from './session/csrf';
 import { JsonLogger, type LogSink } from './common/json-logger';
-import { classify, sendProblem } from './common/problem';
+import { sendProblem } from './common/problem';
 import { ProblemFilter } from './common/problem.filter';
 
 /** Request bodies are small JSON documents; anything bigger is refused with 413. */
@@ -104,19 +105,6 @@ export async function createApp(
     });
     done();
   });
-  // Errors Fastify raises before Nest sees the request (body parsing, size limits).
-  fastify.setErrorHandler((err: Error, req, reply) => {
-    const { body, unexpected } = classify(err);
-    if (unexpected)
-      logger.write('error', {
-        msg: 'unexpected error',
-        reqId: req.id,
-        error: err.name,
-        stack: err.stack,
-      });
-    sendProblem(reply, body);
-  });
-
   const webDist = config.webDistDir ?? defaultWebDist();
   const serveSpa = existsSync(path.join(webDist, 'index.html'));
   if (serveSpa) {
@@ -126,13 +114,13 @@ export async function createApp(
       index: false,
       wildcard: false,
       cacheControl: false,
-      setHeaders: (res, file) => {
-        // Vite's hashed assets never change; index.html must always be revalidated.
-        res.setHeader(
+      // @fastify/static hands over the Fastify reply (the type says ServerResponse).
+      setHeaders: (reply: unknown, file: string) => {
+        // Vite's hashed assets never change; everything else is revalidated.
+        const immutable = file.includes(`${path.sep}assets${path.sep}`);
+        void (reply as FastifyReply).header(
           'cache-control',
-          file.includes(`${path.sep}assets${path.sep}`)
-            ? 'public, max-age=31536000, immutable'
-            : 'no-cache',
+          immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
         );
       },
     });

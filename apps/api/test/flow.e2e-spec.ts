@@ -81,6 +81,17 @@ describe('sign-in flow (API e2e against the emulators)', () => {
     const me3 = await client.get('/api/me');
     expect(me3.status).toBe(401);
     expect(ProblemSchema.parse(me3.body).code).toBe('unauthenticated');
+
+    // Structured logs with request ids, and no secret or personal data in clear.
+    const logs = stack.logs.join('\n');
+    const requestLines = stack.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+    expect(requestLines.length).toBeGreaterThanOrEqual(7);
+    for (const line of requestLines) expect(line.reqId).toEqual(expect.any(String));
+    expect(logs).not.toContain(code);
+    expect(logs).not.toContain(value);
+    expect(logs).not.toContain(client.jar.get('portcullis') ?? value);
+    expect(logs.toLowerCase()).not.toContain('ada.lovelace');
+    expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
   });
 
   it('answers eligible, ineligible and unknown addresses identically, and only asks Auth0 for the eligible one', async () => {

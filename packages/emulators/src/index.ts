@@ -14,3 +14,4 @@ export {
   type SalesforceSeed,
 } from './salesforce/emulator.js';
 export { loadSeedFile } from './salesforce/store.js';
+export { parseSoql, SoqlError } from './salesforce/soql.js';
