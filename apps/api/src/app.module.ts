@@ -1,4 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { AbuseModule } from './abuse/abuse.module';
+import { AuditModule } from './audit/audit.module';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { GreetingModule } from './example/greeting.module';
@@ -14,6 +16,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        AbuseModule,
+        AuditModule,
         SessionModule,
         PasswordlessModule,
         MeModule,

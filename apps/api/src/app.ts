@@ -17,6 +17,7 @@ import type { AppConfig, TrustProxy } from './config/config';
 import { csrfRejection } from './session/csrf';
 import { JsonLogger, type LogSink } from './common/json-logger';
 import { sendProblem } from './common/problem';
+import { securityHeaders } from './common/security-headers';
 import { ProblemFilter } from './common/problem.filter';
 
 /** Request bodies are small JSON documents; anything bigger is refused with 413. */
@@ -78,7 +79,9 @@ export async function createApp(
   fastify.removeContentTypeParser('text/plain');
   const allowedOrigins = new Set(config.allowedOrigins);
 
+  const headers = securityHeaders(config.env === 'production');
   fastify.addHook('onRequest', (req, reply, done) => {
+    void reply.headers(headers);
     void reply.header('x-request-id', req.id);
     if (req.url.startsWith('/api/') || req.url === '/api') {
       const reason = csrfRejection(req, allowedOrigins);

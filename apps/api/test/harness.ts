@@ -58,6 +58,11 @@ export async function startStack(
     SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
     SALESFORCE_TIMEOUT_MS: '1000',
     SESSION_SECRET: 'test-session-secret-that-is-long-enough-1234567890',
+    // Limits out of the way unless a test is about them (abuse.e2e-spec.ts sets its own).
+    CODE_RESEND_SECONDS: '0',
+    CODES_PER_EMAIL_PER_HOUR: '1000',
+    STARTS_PER_IP_PER_HOUR: '10000',
+    FAILED_CODES_PER_EMAIL: '1000',
     ...env,
   });
   const logs: string[] = [];

@@ -90,7 +90,7 @@ describe('Auth0 failures', () => {
     const res = await stack.client().post(START, { email: ADA });
     expect(res.status).toBe(202);
     await stack.settle();
-    expect(stack.logs.some((l) => l.includes('"code send failed"'))).toBe(true);
+    expect(stack.logs.some((l) => l.includes('"event":"code_send_failed"'))).toBe(true);
   });
 
   it('verify answers 503 when Auth0 is down or unreachable', async () => {

@@ -136,6 +136,8 @@ const EnvSchema = z.object({
   STARTS_PER_IP_PER_HOUR: intFrom(1, 100_000).default(30),
   FAILED_CODES_PER_EMAIL: intFrom(1, 1000).default(10),
   LOCKOUT_SECONDS: intFrom(1, 86400).default(900),
+  STARTS_GLOBAL_PER_MINUTE: intFrom(1, 1_000_000).default(600),
+  FAILED_CODES_PER_IP_PER_HOUR: intFrom(1, 1_000_000).default(100),
 });
 
 export interface AppConfig {
@@ -185,6 +187,8 @@ export interface AppConfig {
     startsPerIpPerHour: number;
     failedCodesPerEmail: number;
     lockoutSeconds: number;
+    startsGlobalPerMinute: number;
+    failedCodesPerIpPerHour: number;
   };
 }
 
@@ -301,6 +305,8 @@ export function loadConfig(rawEnv: Env): AppConfig {
       startsPerIpPerHour: e.STARTS_PER_IP_PER_HOUR,
       failedCodesPerEmail: e.FAILED_CODES_PER_EMAIL,
       lockoutSeconds: e.LOCKOUT_SECONDS,
+      startsGlobalPerMinute: e.STARTS_GLOBAL_PER_MINUTE,
+      failedCodesPerIpPerHour: e.FAILED_CODES_PER_IP_PER_HOUR,
     },
   };
 }

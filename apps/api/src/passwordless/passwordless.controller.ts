@@ -25,7 +25,7 @@ export class PasswordlessController {
   @HttpCode(202)
   start(@Body() body: unknown, @Req() req: FastifyRequest): Promise<StartResponse> {
     const { email } = parseBody(StartRequestSchema, body);
-    return this.passwordless.start(email, req.ip, req.id);
+    return this.passwordless.start(email, { ip: req.ip, requestId: req.id });
   }
 
   @Post('verify')
@@ -36,7 +36,10 @@ export class PasswordlessController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MeResponse> {
     const { email, code } = parseBody(VerifyRequestSchema, body);
-    const { me, session, sealed } = await this.passwordless.verify(email, code, req.ip);
+    const { me, session, sealed } = await this.passwordless.verify(email, code, {
+      ip: req.ip,
+      requestId: req.id,
+    });
     this.cookie.writeSealed(reply, sealed, session.exp, this.clock.now());
     void reply.header('cache-control', 'no-store');
     return me;

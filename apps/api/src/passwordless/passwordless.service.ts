@@ -1,20 +1,23 @@
 // The gate: a code is only sent when Salesforce says the address is eligible, and start
-// answers the same way whatever the answer was.
-import { Inject, Injectable, Logger } from '@nestjs/common';
+// answers the same way — same status, body and timing — whatever the answer was.
+import { Inject, Injectable } from '@nestjs/common';
 import type { MeResponse, StartResponse } from '@portcullis/shared';
+import { LimitExceeded, LimitsService } from '../abuse/limits.service';
+import { AuditService, type RequestMeta } from '../audit/audit.service';
+import { Auth0Client } from '../auth0/auth0.client';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { DomainError } from '../common/domain-error';
-import { EmailHasher } from '../common/redact';
-import { Auth0Client } from '../auth0/auth0.client';
 import { EligibilityService } from '../eligibility/eligibility.service';
 import { SessionService, type SealedSession } from '../session/session.service';
 
-/** Auth0's email OTP lifetime (UPSTREAM.md): 180 s, not configurable per tenant. */
+/** Auth0's email OTP lifetime (UPSTREAM.md): 180 s. */
 export const CODE_LIFETIME_SECONDS = 180;
+
+/** Auth0 answers that count as a failed guess against the address's budget. */
+const FAILED_GUESS = new Set(['invalid_code', 'code_expired', 'too_many_attempts']);
 
 @Injectable()
 export class PasswordlessService {
-  private readonly logger = new Logger('Passwordless');
   private readonly pendingSends = new Set<Promise<void>>();
 
   constructor(
@@ -22,37 +25,49 @@ export class PasswordlessService {
     private readonly eligibility: EligibilityService,
     private readonly auth0: Auth0Client,
     private readonly sessions: SessionService,
-    private readonly emails: EmailHasher,
+    private readonly limits: LimitsService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
-   * Checks eligibility, then answers. The Auth0 send runs after the answer, in the
-   * background: its latency and its failures would otherwise tell an observer which
-   * addresses are eligible. A Salesforce failure is a 503 for every address alike.
+   * Applies the limits, checks eligibility, then answers. The Auth0 send runs after the
+   * answer, in the background: its latency and its failures would otherwise tell an observer
+   * which addresses are eligible. A Salesforce failure is a 503 for every address alike.
    */
-  async start(
-    email: string,
-    clientIp: string | undefined,
-    requestId: string,
-  ): Promise<StartResponse> {
-    const record = await this.eligibility.check(email);
-    const emailHash = this.emails.hash(email);
+  async start(email: string, meta: RequestMeta): Promise<StartResponse> {
+    this.audit.record('code_requested', meta, { email });
+    try {
+      await this.limits.admitStart(email, meta.ip);
+    } catch (err) {
+      if (err instanceof LimitExceeded)
+        this.audit.record('rate_limited', meta, { email, reason: err.limit });
+      throw err;
+    }
+    let record;
+    try {
+      record = await this.eligibility.check(email);
+    } catch (err) {
+      this.audit.record('eligibility_error', meta, {
+        email,
+        reason: (err as DomainError).code ?? 'internal',
+      });
+      throw err;
+    }
+    await this.limits.startCooldown(email);
     if (record) {
       const send = this.auth0
-        .sendCode(email, clientIp)
-        .then(() => this.logger.log({ msg: 'code sent', emailHash, requestId }))
+        .sendCode(email, meta.ip)
+        .then(() => this.audit.record('code_sent', meta, { email }))
         .catch((err: unknown) =>
-          this.logger.warn({
-            msg: 'code send failed',
-            emailHash,
-            requestId,
-            code: (err as DomainError).code ?? 'internal',
+          this.audit.record('code_send_failed', meta, {
+            email,
+            reason: (err as DomainError).code ?? 'internal',
           }),
         )
         .finally(() => this.pendingSends.delete(send));
       this.pendingSends.add(send);
     } else {
-      this.logger.log({ msg: 'code not sent: not eligible', emailHash, requestId });
+      this.audit.record('eligibility_denied', meta, { email });
     }
     return {
       resendAfterSeconds: this.config.limits.codeResendSeconds,
@@ -60,16 +75,39 @@ export class PasswordlessService {
     };
   }
 
-  /** Exchanges a code for a session. Ineligible addresses never reach Auth0. */
+  /**
+   * Exchanges a code for a session. Locked addresses and ineligible ones never reach Auth0;
+   * every failed guess counts against the address, across all the codes it was sent.
+   */
   async verify(
     email: string,
     code: string,
-    clientIp: string | undefined,
+    meta: RequestMeta,
   ): Promise<{ me: MeResponse } & SealedSession> {
-    const record = await this.eligibility.check(email);
-    if (!record) throw new DomainError('invalid_code', 'That code is not correct.');
-    const tokens = await this.auth0.loginWithCode(email, code, clientIp);
-    const sealed = await this.sessions.create(email, tokens, record);
+    await this.limits.assertVerifyAllowed(email, meta.ip);
+    let sealed: SealedSession;
+    try {
+      const record = await this.eligibility.check(email);
+      if (!record) throw new DomainError('invalid_code', 'That code is not correct.');
+      const tokens = await this.auth0.loginWithCode(email, code, meta.ip);
+      sealed = await this.sessions.create(email, tokens, record);
+    } catch (err) {
+      if (err instanceof DomainError && FAILED_GUESS.has(err.code)) {
+        this.audit.record('verify_failed', meta, { email, reason: err.code });
+        const lock = await this.limits.recordVerifyFailure(email, meta.ip);
+        if (lock) {
+          this.audit.record('locked', meta, { email });
+          throw lock;
+        }
+      }
+      throw err;
+    }
+    await this.limits.recordVerifySuccess(email);
+    this.audit.record('session_created', meta, {
+      email,
+      sid: sealed.session.sid,
+      userId: sealed.session.user.id,
+    });
     return { ...sealed, me: this.sessions.me(sealed.session) };
   }
 

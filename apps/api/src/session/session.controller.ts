@@ -33,7 +33,10 @@ export class SessionController {
       throw new DomainError('session_expired', 'There is no session to refresh. Sign in again.');
     }
     try {
-      const { session, sealed } = await this.sessions.refresh(read.session, req.ip);
+      const { session, sealed } = await this.sessions.refresh(read.session, {
+        ip: req.ip,
+        requestId: req.id,
+      });
       this.cookie.writeSealed(reply, sealed, session.exp, this.clock.now());
       return this.sessions.me(session);
     } catch (err) {
@@ -58,6 +61,9 @@ export class SessionController {
     const read = await this.cookie.read(req);
     this.cookie.clear(reply);
     void reply.header('cache-control', 'no-store');
-    await this.sessions.end(read.state === 'ok' ? read.session : undefined);
+    await this.sessions.end(read.state === 'ok' ? read.session : undefined, {
+      ip: req.ip,
+      requestId: req.id,
+    });
   }
 }

@@ -3,6 +3,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { MeResponse } from '@portcullis/shared';
+import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
@@ -40,6 +41,7 @@ export class SessionService {
     private readonly eligibility: EligibilityService,
     private readonly cipher: SessionCipher,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {
     this.cfg = config.session;
   }
@@ -85,7 +87,7 @@ export class SessionService {
    * refresh; calls shortly after get the same result. Throws session_expired,
    * not_eligible (after revoking at Auth0) or upstream_unavailable.
    */
-  refresh(session: SessionData, clientIp: string | undefined): Promise<SealedSession> {
+  refresh(session: SessionData, meta: RequestMeta): Promise<SealedSession> {
     const now = this.clock.now();
     if (now >= session.abs) {
       return Promise.reject(
@@ -102,11 +104,23 @@ export class SessionService {
     if (recent && recent.until > now) return Promise.resolve(recent.result);
     const running = this.inFlight.get(key);
     if (running) return running;
-    const work = this.doRefresh(session, session.rt, clientIp)
-      .then((result) => {
-        this.remember(key, result);
-        return result;
-      })
+    const work = this.doRefresh(session, session.rt, meta)
+      .then(
+        (result) => {
+          this.remember(key, result);
+          this.audit.record('session_refreshed', meta, {
+            sid: session.sid,
+            userId: session.user.id,
+          });
+          return result;
+        },
+        (err: unknown) => {
+          const code = err instanceof DomainError ? err.code : 'internal';
+          if (code !== 'not_eligible')
+            this.audit.record('refresh_failed', meta, { sid: session.sid, reason: code });
+          throw err;
+        },
+      )
       .finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, work);
     return work;
@@ -124,16 +138,20 @@ export class SessionService {
   private async doRefresh(
     session: SessionData,
     refreshToken: string,
-    clientIp: string | undefined,
+    meta: RequestMeta,
   ): Promise<SealedSession> {
     // Eligibility first, fresh from Salesforce: a revoked person must not get new tokens.
     const record = await this.eligibility.check(session.user.email, { fresh: true });
     if (!record) {
       await this.revokeQuietly(refreshToken);
-      this.logger.log({ msg: 'eligibility revoked at refresh', sid: session.sid });
+      this.audit.record('eligibility_revoked', meta, {
+        email: session.user.email,
+        sid: session.sid,
+        userId: session.user.id,
+      });
       throw new DomainError('not_eligible', 'This account may no longer sign in.');
     }
-    const tokens = await this.auth0.refresh(refreshToken, clientIp);
+    const tokens = await this.auth0.refresh(refreshToken, meta.ip);
     const now = this.clock.now();
     const next: SessionData = {
       ...session,
@@ -146,8 +164,10 @@ export class SessionService {
   }
 
   /** Ends a session at Auth0 (refresh token revoked). Never throws: logout always succeeds. */
-  async end(session: SessionData | undefined): Promise<void> {
-    if (session?.rt) await this.revokeQuietly(session.rt);
+  async end(session: SessionData | undefined, meta: RequestMeta): Promise<void> {
+    if (!session) return;
+    if (session.rt) await this.revokeQuietly(session.rt);
+    this.audit.record('logged_out', meta, { sid: session.sid, userId: session.user.id });
   }
 
   private async revokeQuietly(refreshToken: string): Promise<void> {
