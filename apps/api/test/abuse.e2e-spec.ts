@@ -269,7 +269,7 @@ describe('abuse resistance', () => {
     const requested = events.filter((e) => e.event === 'code_requested');
     expect(
       requested.every(
-        (e) => typeof e.emailHash === 'string' && (e.emailHash as string).length >= 16,
+        (e) => typeof e.emailHash === 'string' && (e.emailHash).length >= 16,
       ),
     ).toBe(true);
     const all = stack.logs.join('\n');
