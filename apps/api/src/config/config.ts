@@ -132,9 +132,9 @@ const EnvSchema = z.object({
   WEB_DIST_DIR: z.string().optional(),
 
   CODE_RESEND_SECONDS: intFrom(0, 3600).default(30),
-  CODES_PER_EMAIL_PER_HOUR: intFrom(1, 1000).default(5),
+  CODES_PER_EMAIL_PER_HOUR: intFrom(1, 1_000_000).default(5),
   STARTS_PER_IP_PER_HOUR: intFrom(1, 100_000).default(30),
-  FAILED_CODES_PER_EMAIL: intFrom(1, 1000).default(10),
+  FAILED_CODES_PER_EMAIL: intFrom(1, 1_000_000).default(10),
   LOCKOUT_SECONDS: intFrom(1, 86400).default(900),
   STARTS_GLOBAL_PER_MINUTE: intFrom(1, 1_000_000).default(600),
   FAILED_CODES_PER_IP_PER_HOUR: intFrom(1, 1_000_000).default(100),

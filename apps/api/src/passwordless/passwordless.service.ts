@@ -55,8 +55,10 @@ export class PasswordlessService {
     }
     await this.limits.startCooldown(email);
     if (record) {
-      const send = this.auth0
-        .sendCode(email, meta.ip)
+      // Deferred to the next turn of the event loop, after this answer has been written:
+      // even building the Auth0 request must not lengthen the eligible answer.
+      const send = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => this.auth0.sendCode(email, meta.ip))
         .then(() => this.audit.record('code_sent', meta, { email }))
         .catch((err: unknown) =>
           this.audit.record('code_send_failed', meta, {
