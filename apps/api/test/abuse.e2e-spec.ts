@@ -268,9 +268,7 @@ describe('abuse resistance', () => {
     }
     const requested = events.filter((e) => e.event === 'code_requested');
     expect(
-      requested.every(
-        (e) => typeof e.emailHash === 'string' && (e.emailHash).length >= 16,
-      ),
+      requested.every((e) => typeof e.emailHash === 'string' && e.emailHash.length >= 16),
     ).toBe(true);
     const all = stack.logs.join('\n');
     expect(all.toLowerCase()).not.toContain('ada.lovelace');

@@ -34,6 +34,10 @@ describe('bad input gets problem+json, never a 500', () => {
     ['a 10 kB email', { email: `${'a'.repeat(10_000)}@example.com` }],
     ['a backslash', { email: 'ada\\@example.com' }],
     ['a control character', { email: 'ada\u0007@example.com' }],
+    [
+      'a lone surrogate (not encodable in the Salesforce query URL)',
+      { email: 'a\ud800b@example.com' },
+    ],
     ['no email', {}],
     ['an extra field', { email: ADA, admin: true }],
     ['a number', { email: 42 }],

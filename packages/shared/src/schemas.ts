@@ -10,6 +10,8 @@ export const EMAIL_MAX_LENGTH = 254;
 const FORBIDDEN_IN_EMAIL = /[\u0000-\u001f\u007f-\u009f\\]/;
 // One @, a non-empty local part, a domain of dot-separated labels. Deliberately loose on the
 // local part (quotes, plus signs, apostrophes are real); Auth0 has the final word.
+// Unpaired UTF-16 surrogates are not text: they cannot be encoded in a URL or sent on.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
 /** An email address as the API accepts it: a string, trimmed and lower-cased, ≤ 254 chars. */
@@ -22,6 +24,7 @@ export const EmailSchema = z.string({ error: 'email must be a string' }).check(
     (s) => !FORBIDDEN_IN_EMAIL.test(s),
     'email must not contain control characters or backslashes',
   ),
+  z.refine((s) => !LONE_SURROGATE.test(s), 'email must be well-formed Unicode'),
   z.refine((s) => EMAIL_SHAPE.test(s), 'email is not an email address'),
 );
 

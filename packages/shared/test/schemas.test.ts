@@ -22,6 +22,8 @@ describe('EmailSchema', () => {
     ['a control character', 'ada\u0000@example.com'],
     ['a DEL', 'ada\u007f@example.com'],
     ['a C1 control', 'ada\u0085@example.com'],
+    ['a lone high surrogate', 'a\ud800b@example.com'],
+    ['a lone low surrogate', 'a\udc00b@example.com'],
     ['no @', 'ada.example.com'],
     ['no domain dot', 'ada@localhost'],
     ['two @', 'a@b@example.com'],

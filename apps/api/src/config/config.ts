@@ -2,6 +2,7 @@
 // one typed object. Nothing else in the API reads process.env. A missing or malformed
 // variable stops the process with a message that names it.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Defaults of the embedded emulators (DESIGN.md, "Emulators"). */
@@ -64,6 +65,19 @@ const conditions = z.string().transform((raw, ctx): Condition[] => {
   return out;
 });
 
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+/** An address, an address/prefix (CIDR), or one of proxy-addr's names. */
+function validTrustEntry(item: string): boolean {
+  if (TRUST_PROXY_NAMES.has(item)) return true;
+  const [address, prefix, ...rest] = item.split('/');
+  if (rest.length > 0 || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^[0-9]{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 const trustProxy = z.string().transform((raw, ctx): TrustProxy => {
   const v = raw.trim();
   if (v === '' || v === 'false' || v === 'none') return { kind: 'none' };
@@ -73,7 +87,7 @@ const trustProxy = z.string().transform((raw, ctx): TrustProxy => {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const item of list) {
-    if (!/^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/[0-9]{1,3})?)$/.test(item)) {
+    if (!validTrustEntry(item)) {
       ctx.addIssue({
         code: 'custom',
         message: `"${item}" is not an address, a CIDR, loopback, linklocal or uniquelocal`,
@@ -249,14 +263,13 @@ export function loadConfig(rawEnv: Env): AppConfig {
   if (e.SESSION_ABSOLUTE_SECONDS < e.SESSION_IDLE_SECONDS) {
     problems.push('SESSION_ABSOLUTE_SECONDS: must be at least SESSION_IDLE_SECONDS');
   }
-  if (problems.length > 0) throw new ConfigError(problems);
-
-  const domain = auth0Embedded ? `localhost:${EMBEDDED.auth0Port}` : e.AUTH0_DOMAIN!;
   // Secure even in development: browsers treat http://localhost as a secure context and keep
   // Secure cookies there. COOKIE_SECURE=false exists only for clients that do not.
   const secure = e.COOKIE_SECURE !== 'false';
   if (production && !secure) problems.push('COOKIE_SECURE: cannot be false in production');
   if (problems.length > 0) throw new ConfigError(problems);
+
+  const domain = auth0Embedded ? `localhost:${EMBEDDED.auth0Port}` : e.AUTH0_DOMAIN!;
   return {
     env: e.NODE_ENV,
     port: e.PORT,

@@ -1,0 +1,137 @@
+import { loadConfig } from '../config/config';
+import type { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { EligibilityService } from './eligibility.service';
+import { EligibilityRepository, type EligibilityRecord } from './eligibility.types';
+
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+const ADA = 'ada@example.com';
+const NOBODY = 'nobody@example.com';
+
+/** A Salesforce stand-in: a table of eligible records and a switch to make it fail. */
+class FakeRepository extends EligibilityRepository {
+  readonly records = new Map<string, EligibilityRecord>([
+    [ADA, { recordId: '003A', FirstName: 'Ada' }],
+  ]);
+  readonly calls: string[] = [];
+  failing = false;
+
+  findEligible(email: string): Promise<EligibilityRecord | null> {
+    this.calls.push(email);
+    if (this.failing) return Promise.reject(new DomainError('upstream_unavailable'));
+    const record = this.records.get(email);
+    // A copy: the service must hand back what the repository said, not share our map entries.
+    return Promise.resolve(record ? { ...record } : null);
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function setup(cacheSeconds = 60) {
+  let now = T0;
+  const clock: Clock = { now: () => now };
+  const repository = new FakeRepository();
+  const config = loadConfig({ ELIGIBILITY_CACHE_SECONDS: String(cacheSeconds) });
+  const service = new EligibilityService(repository, clock, config);
+  return {
+    service,
+    repository,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+describe(EligibilityService.name, () => {
+  it('answers with the repository record, or null', async () => {
+    const { service } = setup();
+    await expect(service.check(ADA)).resolves.toEqual({ recordId: '003A', FirstName: 'Ada' });
+    await expect(service.check(NOBODY)).resolves.toBeNull();
+  });
+
+  it('caches a hit for the configured TTL', async () => {
+    const { service, repository, advance } = setup(60);
+    await service.check(ADA);
+    repository.records.delete(ADA);
+    advance(59_999);
+    await expect(service.check(ADA)).resolves.toMatchObject({ recordId: '003A' });
+    expect(repository.calls).toEqual([ADA]);
+    advance(1);
+    await expect(service.check(ADA)).resolves.toBeNull();
+    expect(repository.calls).toEqual([ADA, ADA]);
+  });
+
+  it('caches a miss for the configured TTL', async () => {
+    const { service, repository, advance } = setup(60);
+    await expect(service.check(NOBODY)).resolves.toBeNull();
+    repository.records.set(NOBODY, { recordId: '003N' });
+    advance(59_999);
+    await expect(service.check(NOBODY)).resolves.toBeNull();
+    expect(repository.calls).toHaveLength(1);
+    advance(1);
+    await expect(service.check(NOBODY)).resolves.toEqual({ recordId: '003N' });
+    expect(repository.calls).toHaveLength(2);
+  });
+
+  it('keeps one entry per address', async () => {
+    const { service, repository } = setup();
+    await service.check(ADA);
+    await service.check(NOBODY);
+    await service.check(ADA);
+    await service.check(NOBODY);
+    expect(repository.calls).toEqual([ADA, NOBODY]);
+  });
+
+  it('fresh: true asks the repository even on a cache hit, and refreshes the cache', async () => {
+    const { service, repository, advance } = setup(60);
+    await service.check(ADA);
+    repository.records.delete(ADA);
+    advance(10_000);
+    await expect(service.check(ADA, { fresh: true })).resolves.toBeNull();
+    expect(repository.calls).toEqual([ADA, ADA]);
+    // The fresh answer replaced the cached hit, with a new lifetime counted from now.
+    repository.records.set(ADA, { recordId: '003A' });
+    advance(59_999);
+    await expect(service.check(ADA)).resolves.toBeNull();
+    expect(repository.calls).toHaveLength(2);
+    advance(1);
+    await expect(service.check(ADA)).resolves.toEqual({ recordId: '003A' });
+  });
+
+  it('a TTL of 0 disables caching', async () => {
+    const { service, repository } = setup(0);
+    await service.check(ADA);
+    await service.check(ADA);
+    await service.check(NOBODY);
+    await service.check(NOBODY);
+    expect(repository.calls).toEqual([ADA, ADA, NOBODY, NOBODY]);
+  });
+
+  it('does not cache errors', async () => {
+    const { service, repository } = setup(60);
+    repository.failing = true;
+    await expect(service.check(ADA)).rejects.toMatchObject({ code: 'upstream_unavailable' });
+    repository.failing = false;
+    await expect(service.check(ADA)).resolves.toMatchObject({ recordId: '003A' });
+    expect(repository.calls).toEqual([ADA, ADA]);
+  });
+
+  it('a failed fresh check keeps the earlier cached answer', async () => {
+    const { service, repository } = setup(60);
+    await service.check(ADA);
+    repository.failing = true;
+    await expect(service.check(ADA, { fresh: true })).rejects.toBeInstanceOf(DomainError);
+    await expect(service.check(ADA)).resolves.toMatchObject({ recordId: '003A' });
+    expect(repository.calls).toHaveLength(2);
+  });
+
+  it('forget() drops the cached answer', async () => {
+    const { service, repository } = setup(60);
+    await service.check(ADA);
+    service.forget(ADA);
+    await service.check(ADA);
+    expect(repository.calls).toEqual([ADA, ADA]);
+  });
+});

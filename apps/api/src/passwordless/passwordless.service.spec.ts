@@ -1,0 +1,249 @@
+import { Logger } from '@nestjs/common';
+import { InMemoryCounterStore } from '../abuse/counter-store';
+import { LimitsService } from '../abuse/limits.service';
+import { AuditService, type RequestMeta } from '../audit/audit.service';
+import type { Auth0Client, Auth0Tokens } from '../auth0/auth0.client';
+import type { Clock } from '../common/clock';
+import { loadConfig } from '../config/config';
+import { DomainError } from '../common/domain-error';
+import { JsonLogger } from '../common/json-logger';
+import { EmailHasher } from '../common/redact';
+import type { EligibilityService } from '../eligibility/eligibility.service';
+import type { EligibilityRecord } from '../eligibility/eligibility.types';
+import type { SealedSession, SessionService } from '../session/session.service';
+import type { SessionData } from '../session/session.types';
+import { CODE_LIFETIME_SECONDS, PasswordlessService } from './passwordless.service';
+
+const ELIGIBLE = 'ada@example.com';
+const INELIGIBLE = 'charles@example.com';
+const UNKNOWN = 'nobody@example.com';
+const SECRET = 'passwordless-spec-secret-0123456789abcdef';
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+const meta = (requestId = 'req-1', ip?: string): RequestMeta => ({ ip, requestId });
+
+const TOKENS: Auth0Tokens = {
+  accessToken: 'access-token',
+  refreshToken: 'refresh-token',
+  expiresIn: 86_400,
+  idClaims: { sub: 'email|1' },
+};
+
+class FakeEligibility {
+  readonly calls: string[] = [];
+  readonly records = new Map<string, EligibilityRecord | null>([
+    [ELIGIBLE, { recordId: '003A' }],
+    [INELIGIBLE, null],
+  ]);
+  error: Error | undefined;
+
+  check(email: string): Promise<EligibilityRecord | null> {
+    this.calls.push(email);
+    if (this.error) return Promise.reject(this.error);
+    return Promise.resolve(this.records.get(email) ?? null);
+  }
+}
+
+class FakeAuth0 {
+  readonly sendCalls: Array<{ email: string; clientIp: string | undefined }> = [];
+  readonly loginCalls: Array<{ email: string; code: string; clientIp: string | undefined }> = [];
+  /** What the next sendCode returns; resolves by default. */
+  nextSend: () => Promise<void> = () => Promise.resolve();
+  nextLogin: () => Promise<Auth0Tokens> = () => Promise.resolve(TOKENS);
+
+  sendCode(email: string, clientIp: string | undefined): Promise<void> {
+    this.sendCalls.push({ email, clientIp });
+    return this.nextSend();
+  }
+
+  loginWithCode(email: string, code: string, clientIp: string | undefined): Promise<Auth0Tokens> {
+    this.loginCalls.push({ email, code, clientIp });
+    return this.nextLogin();
+  }
+}
+
+const SESSION: SessionData = {
+  v: 1,
+  sid: 'sid-1',
+  at: 'access-token',
+  rt: 'refresh-token',
+  user: { id: 'email|1', email: ELIGIBLE, emailVerified: true },
+  elig: { recordId: '003A' },
+  iat: 0,
+  exp: 3_600_000,
+  abs: 86_400_000,
+};
+
+class FakeSessions {
+  readonly created: Array<{ email: string; tokens: Auth0Tokens; record: EligibilityRecord }> = [];
+
+  create(email: string, tokens: Auth0Tokens, record: EligibilityRecord): Promise<SealedSession> {
+    this.created.push({ email, tokens, record });
+    return Promise.resolve({ session: SESSION, sealed: 'sealed-cookie' });
+  }
+
+  me(session: SessionData) {
+    return {
+      user: session.user,
+      eligibility: session.elig,
+      session: { expiresAt: 'exp', absoluteExpiresAt: 'abs' },
+    };
+  }
+}
+
+function setup() {
+  const config = loadConfig({ SESSION_SECRET: SECRET, CODE_RESEND_SECONDS: '45' });
+  const eligibility = new FakeEligibility();
+  const auth0 = new FakeAuth0();
+  const sessions = new FakeSessions();
+  const clock: Clock = { now: () => T0 };
+  const service = new PasswordlessService(
+    config,
+    eligibility as unknown as EligibilityService,
+    auth0 as unknown as Auth0Client,
+    sessions as unknown as SessionService,
+    new LimitsService(new InMemoryCounterStore(), clock, config),
+    new AuditService(new EmailHasher(SECRET)),
+  );
+  return { service, eligibility, auth0, sessions };
+}
+
+describe(PasswordlessService.name, () => {
+  const logs: string[] = [];
+
+  beforeAll(() => {
+    Logger.overrideLogger(new JsonLogger('trace', (line) => logs.push(line)));
+  });
+
+  /** The audit events logged so far, parsed. */
+  const audit = () =>
+    logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true);
+
+  afterEach(() => {
+    // Addresses are logged only as keyed hashes.
+    for (const line of logs) expect(line).not.toMatch(/@example\.com/);
+    logs.length = 0;
+  });
+
+  describe('start', () => {
+    const ANSWER = { resendAfterSeconds: 45, expiresInSeconds: CODE_LIFETIME_SECONDS };
+
+    it('sends a code to an eligible address, forwarding the client IP', async () => {
+      const { service, auth0, eligibility } = setup();
+      await expect(service.start(ELIGIBLE, meta('req-1', '203.0.113.7'))).resolves.toEqual(ANSWER);
+      await service.drain();
+      expect(eligibility.calls).toEqual([ELIGIBLE]);
+      expect(auth0.sendCalls).toEqual([{ email: ELIGIBLE, clientIp: '203.0.113.7' }]);
+      expect(audit()).toContainEqual(
+        expect.objectContaining({ event: 'code_sent', reqId: 'req-1', ip: '203.0.113.7' }),
+      );
+    });
+
+    it.each([
+      ['ineligible', INELIGIBLE],
+      ['unknown', UNKNOWN],
+    ])('sends nothing to an %s address and answers exactly the same', async (_kind, email) => {
+      const { service, auth0 } = setup();
+      const eligible = await service.start(ELIGIBLE, meta('req-1'));
+      const other = await service.start(email, meta('req-2'));
+      await service.drain();
+      expect(other).toEqual(eligible);
+      expect(auth0.sendCalls.map((c) => c.email)).toEqual([ELIGIBLE]);
+    });
+
+    it('answers before the send finishes: Auth0 latency tells nothing', async () => {
+      const { service, auth0 } = setup();
+      let finish!: () => void;
+      auth0.nextSend = () => new Promise<void>((resolve) => (finish = resolve));
+      await expect(service.start(ELIGIBLE, meta('req-1'))).resolves.toEqual(ANSWER);
+      let drained = false;
+      const draining = service.drain().then(() => (drained = true));
+      // Let every queued microtask run: drain must still be waiting for the send.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      expect(drained).toBe(false);
+      finish();
+      await draining;
+      expect(drained).toBe(true);
+    });
+
+    it('a failing send neither rejects start nor drain, and is logged with its code', async () => {
+      const { service, auth0 } = setup();
+      auth0.nextSend = () => Promise.reject(new DomainError('rate_limited'));
+      await expect(service.start(ELIGIBLE, meta('req-9'))).resolves.toEqual(ANSWER);
+      await expect(service.drain()).resolves.toBeUndefined();
+      expect(auth0.sendCalls).toHaveLength(1);
+      expect(audit().find((l) => l.event === 'code_send_failed')).toMatchObject({
+        reason: 'rate_limited',
+        reqId: 'req-9',
+        emailHash: new EmailHasher(SECRET).hash(ELIGIBLE),
+      });
+    });
+
+    it('a send failing with a non-domain error is logged as internal', async () => {
+      const { service, auth0 } = setup();
+      auth0.nextSend = () => Promise.reject(new TypeError('fetch failed'));
+      await service.start(ELIGIBLE, meta('req-1'));
+      await service.drain();
+      expect(audit().find((l) => l.event === 'code_send_failed')).toMatchObject({
+        reason: 'internal',
+      });
+    });
+
+    it('drain() resolves at once with nothing pending, and forgets finished sends', async () => {
+      const { service } = setup();
+      await expect(service.drain()).resolves.toBeUndefined();
+      await service.start(ELIGIBLE, meta('req-1'));
+      await service.drain();
+      await expect(service.drain()).resolves.toBeUndefined();
+    });
+
+    it('fails alike for every address when eligibility cannot be checked', async () => {
+      const { service, auth0, eligibility } = setup();
+      eligibility.error = new DomainError('upstream_unavailable');
+      for (const email of [ELIGIBLE, INELIGIBLE]) {
+        await expect(service.start(email, meta('req'))).rejects.toMatchObject({
+          code: 'upstream_unavailable',
+        });
+      }
+      expect(auth0.sendCalls).toHaveLength(0);
+    });
+  });
+
+  describe('verify', () => {
+    it('exchanges the code of an eligible address for a session', async () => {
+      const { service, auth0, sessions } = setup();
+      const result = await service.verify(ELIGIBLE, '123456', meta('req-1', '203.0.113.7'));
+      expect(auth0.loginCalls).toEqual([
+        { email: ELIGIBLE, code: '123456', clientIp: '203.0.113.7' },
+      ]);
+      expect(sessions.created).toEqual([
+        { email: ELIGIBLE, tokens: TOKENS, record: { recordId: '003A' } },
+      ]);
+      expect(result).toMatchObject({
+        session: SESSION,
+        sealed: 'sealed-cookie',
+        me: { user: SESSION.user, eligibility: SESSION.elig },
+      });
+    });
+
+    it.each([INELIGIBLE, UNKNOWN])(
+      'answers invalid_code for %s without calling Auth0',
+      async (email) => {
+        const { service, auth0, sessions } = setup();
+        const err: unknown = await service.verify(email, '123456', meta()).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(DomainError);
+        expect((err as DomainError).code).toBe('invalid_code');
+        expect(auth0.loginCalls).toHaveLength(0);
+        expect(sessions.created).toHaveLength(0);
+      },
+    );
+
+    it("passes on Auth0's verdict on the code", async () => {
+      const { service, auth0, sessions } = setup();
+      auth0.nextLogin = () => Promise.reject(new DomainError('code_expired'));
+      await expect(service.verify(ELIGIBLE, '123456', meta())).rejects.toMatchObject({
+        code: 'code_expired',
+      });
+      expect(sessions.created).toHaveLength(0);
+    });
+  });
+});
