@@ -16,9 +16,26 @@ export default defineConfig({
       },
     },
   },
-  build: { outDir: 'dist', sourcemap: true },
+  // Every browser the SPA supports has modulepreload: no polyfill shipped.
+  build: {
+    outDir: 'dist',
+    sourcemap: true,
+    modulePreload: { polyfill: false },
+    rolldownOptions: {
+      output: {
+        // Everything the entry needs in one chunk: one request, and gzip compresses the
+        // libraries and the app together (about 1.7 kB less than rolldown's default split).
+        // The pages stay in their own lazily loaded chunks.
+        codeSplitting: {
+          groups: [{ name: 'app', tags: ['$initial'] }],
+        },
+      },
+    },
+  },
   test: {
     include: ['test/**/*.test.{ts,tsx}', 'src/**/*.test.{ts,tsx}'],
+    environment: 'jsdom',
+    setupFiles: ['test/setup.ts'],
     allowOnly: !process.env.CI,
   },
 });

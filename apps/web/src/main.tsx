@@ -1,21 +1,18 @@
+import { RouterProvider } from '@tanstack/react-router';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { createApp } from './app';
+import './styles.css';
 
-// Placeholder page until the SPA issue builds the sign-in flow and guarded routes.
-function App() {
-  return (
-    <main>
-      <h1>Portcullis</h1>
-      <p>Sign-in with a one-time code is on its way.</p>
-    </main>
-  );
-}
+const { router } = createApp({
+  locks: typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : undefined,
+});
 
 const root = document.getElementById('root');
 if (root) {
   createRoot(root).render(
     <StrictMode>
-      <App />
+      <RouterProvider router={router} />
     </StrictMode>,
   );
 }

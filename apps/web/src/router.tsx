@@ -1,0 +1,111 @@
+// The route tree. /login is public; everything else sits under the pathless `_authenticated`
+// layout, whose beforeLoad asks the session cache (one /api/me per stale window) and sends
+// people without a session to /login?redirect=<where they were going>.
+import {
+  createRootRouteWithContext,
+  createRoute,
+  createRouter,
+  lazyRouteComponent,
+  redirect,
+  type RouterHistory,
+} from '@tanstack/react-router';
+import * as z from 'zod/mini';
+import type { ApiClient } from './api/api-client';
+import { safeRedirectPath } from './lib/redirect';
+import { SIGNED_OUT_REASONS, type SessionCache } from './session/session-cache';
+import type { SessionChannel } from './session/session-channel';
+
+/** What every route's beforeLoad, loader and component can reach. */
+export interface RouterContext {
+  api: ApiClient;
+  session: SessionCache;
+  channel: SessionChannel;
+}
+
+const rootRoute = createRootRouteWithContext<RouterContext>()({
+  // Rarely shown, so kept out of the first load.
+  notFoundComponent: lazyRouteComponent(() => import('./pages/not-found'), 'NotFound'),
+  errorComponent: lazyRouteComponent(() => import('./pages/route-error'), 'RouteError'),
+});
+
+// Anything that is not a string naming an in-app path is dropped rather than refused: a bad
+// link should still show the login page.
+const LoginSearchSchema = z.object({
+  redirect: z.catch(
+    z.optional(
+      z.pipe(
+        z.string(),
+        z.transform((value) => safeRedirectPath(value)),
+      ),
+    ),
+    undefined,
+  ),
+  reason: z.catch(z.optional(z.enum(SIGNED_OUT_REASONS)), undefined),
+});
+
+const loginRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: 'login',
+  validateSearch: LoginSearchSchema,
+  // Someone already signed in (or who just signed in, here or in another tab) goes on.
+  beforeLoad: async ({ context, search }) => {
+    const state = await context.session.ensure().catch(() => undefined);
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- the router's redirects are Responses
+    if (state?.status === 'signed-in') throw redirect({ href: search.redirect ?? '/' });
+  },
+  component: lazyRouteComponent(() => import('./pages/login-page'), 'LoginPage'),
+});
+
+const authenticatedRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  id: '_authenticated',
+  beforeLoad: async ({ context, location }) => {
+    const state = await context.session.ensure();
+    if (state.status === 'signed-out') {
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- the router's redirects are Responses
+      throw redirect({
+        to: '/login',
+        search: {
+          redirect: location.href,
+          reason: state.reason === 'unauthenticated' ? undefined : state.reason,
+        },
+      });
+    }
+    return { me: state.me };
+  },
+  component: lazyRouteComponent(() => import('./pages/app-layout'), 'AppLayout'),
+});
+
+const homeRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: '/',
+  component: lazyRouteComponent(() => import('./pages/home-page'), 'HomePage'),
+});
+
+const sessionRoute = createRoute({
+  getParentRoute: () => authenticatedRoute,
+  path: 'session',
+  component: lazyRouteComponent(() => import('./pages/session-page'), 'SessionPage'),
+});
+
+export const routeTree = rootRoute.addChildren([
+  loginRoute,
+  authenticatedRoute.addChildren([homeRoute, sessionRoute]),
+]);
+
+export function createAppRouter(context: RouterContext, history?: RouterHistory) {
+  return createRouter({
+    routeTree,
+    context,
+    ...(history ? { history } : {}),
+    defaultPreload: 'intent',
+  });
+}
+
+export type AppRouter = ReturnType<typeof createAppRouter>;
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: AppRouter;
+  }
+}

@@ -1,0 +1,112 @@
+// A stand-in for the Portcullis API behind `fetch`, for component and router tests: it keeps
+// a session flag like the cookie would, answers with the contract's shapes, and records
+// every call. Behaviour the browser tests check against the real API is mirrored loosely.
+import { problem, type ErrorCode, type MeResponse } from '@portcullis/shared';
+
+export const ADA = 'ada.lovelace@example.com';
+export const GOOD_CODE = '123456';
+
+export function meFor(email = ADA): MeResponse {
+  return {
+    user: {
+      id: 'email|0123456789abcdef01234567',
+      email,
+      emailVerified: true,
+      name: 'Ada Lovelace',
+    },
+    eligibility: {
+      recordId: '003000000000001AAA',
+      FirstName: 'Ada',
+      LastName: 'Lovelace',
+      Account_Tier__c: 'Gold',
+    },
+    session: {
+      expiresAt: '2030-01-08T10:00:00.000Z',
+      absoluteExpiresAt: '2030-01-31T10:00:00.000Z',
+    },
+  };
+}
+
+export interface Call {
+  method: string;
+  path: string;
+  body: unknown;
+}
+
+type Answer = { status: number; body?: unknown };
+type Override = (call: Call) => Answer | undefined | Promise<Answer | undefined>;
+
+function problemAnswer(code: ErrorCode, extra: { retryAfterSeconds?: number } = {}): Answer {
+  const body = problem(code, extra);
+  return { status: body.status, body };
+}
+
+export class FakeApi {
+  readonly calls: Call[] = [];
+  /** Like the session cookie: who is signed in, and whether the access token has expired. */
+  session: { email: string; expired: boolean } | null = null;
+  resendAfterSeconds = 30;
+  private overrides: Override[] = [];
+
+  /** Answers the next matching calls differently; return undefined to fall through. */
+  override(fn: Override): void {
+    this.overrides.push(fn);
+  }
+
+  count(method: string, path: string): number {
+    return this.calls.filter((c) => c.method === method && c.path === path).length;
+  }
+
+  readonly fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    const href = input instanceof Request ? input.url : input instanceof URL ? input.href : input;
+    const url = new URL(href, 'http://portcullis.test');
+    const body = typeof init.body === 'string' ? (JSON.parse(init.body) as unknown) : undefined;
+    const call: Call = { method: init.method ?? 'GET', path: url.pathname, body };
+    this.calls.push(call);
+    let answer: Answer | undefined;
+    for (const fn of this.overrides) {
+      answer = await fn(call);
+      if (answer) break;
+    }
+    answer ??= this.answer(call);
+    const isProblem = answer.status >= 400;
+    return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), {
+      status: answer.status,
+      headers: {
+        'content-type': isProblem ? 'application/problem+json' : 'application/json',
+      },
+    });
+  };
+
+  private answer(call: Call): Answer {
+    const key = `${call.method} ${call.path}`;
+    switch (key) {
+      case 'POST /api/auth/passwordless/start':
+        return {
+          status: 202,
+          body: { resendAfterSeconds: this.resendAfterSeconds, expiresInSeconds: 180 },
+        };
+      case 'POST /api/auth/passwordless/verify': {
+        const { email, code } = call.body as { email: string; code: string };
+        if (code !== GOOD_CODE) return problemAnswer('invalid_code');
+        this.session = { email, expired: false };
+        return { status: 200, body: meFor(email) };
+      }
+      case 'GET /api/me':
+        if (!this.session) return problemAnswer('unauthenticated');
+        if (this.session.expired) return problemAnswer('session_expired');
+        return { status: 200, body: meFor(this.session.email) };
+      case 'POST /api/auth/refresh':
+        if (!this.session) return problemAnswer('session_expired');
+        this.session.expired = false;
+        return { status: 200, body: meFor(this.session.email) };
+      case 'POST /api/auth/logout':
+        this.session = null;
+        return { status: 204 };
+      default:
+        return problemAnswer('not_found');
+    }
+  }
+}
+
+export { problemAnswer };
