@@ -12,6 +12,8 @@ import {
 import * as z from 'zod/mini';
 import type { ApiClient } from './api/api-client';
 import { safeRedirectPath } from './lib/redirect';
+import { NotFound } from './pages/not-found';
+import { RouteError } from './pages/route-error';
 import { SIGNED_OUT_REASONS, type SessionCache } from './session/session-cache';
 import type { SessionChannel } from './session/session-channel';
 
@@ -23,9 +25,9 @@ export interface RouterContext {
 }
 
 const rootRoute = createRootRouteWithContext<RouterContext>()({
-  // Rarely shown, so kept out of the first load.
-  notFoundComponent: lazyRouteComponent(() => import('./pages/not-found'), 'NotFound'),
-  errorComponent: lazyRouteComponent(() => import('./pages/route-error'), 'RouteError'),
+  // Not lazy: the error page must show even when loading a chunk is what failed.
+  notFoundComponent: NotFound,
+  errorComponent: RouteError,
 });
 
 // Anything that is not a string naming an in-app path is dropped rather than refused: a bad

@@ -1,0 +1,145 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it } from 'vitest';
+import { ADA, FakeApi, problemAnswer } from './fake-api';
+import { createChannels, type FakeChannel } from './fake-channel';
+import { currentHref, renderApp } from './render-app';
+
+function signedInApi(expired = false): FakeApi {
+  const api = new FakeApi();
+  api.session = { email: ADA, expired };
+  return api;
+}
+
+describe('the authenticated layout', () => {
+  it('sends someone without a session to /login?redirect=<where they were going>', async () => {
+    const { router, api } = renderApp('/session?tab=2');
+    await screen.findByLabelText('Email address');
+    expect(currentHref(router)).toBe('/login?redirect=%2Fsession%3Ftab%3D2');
+    expect(screen.queryByRole('button', { name: 'Sign out' })).toBeNull();
+    expect(api.count('GET', '/api/me')).toBe(1);
+  });
+
+  it('renders the home page with a session: email, name, record fields, session end', async () => {
+    renderApp('/', { api: signedInApi() });
+    expect(await screen.findByRole('heading', { name: 'Welcome, Ada Lovelace' })).toBeTruthy();
+    expect(screen.getAllByText(ADA).length).toBeGreaterThan(0);
+    expect(screen.getByText('Account tier').nextElementSibling?.textContent).toBe('Gold');
+    expect(screen.getByText('First name').nextElementSibling?.textContent).toBe('Ada');
+    expect(screen.getByText('003000000000001AAA')).toBeTruthy();
+    const ends = document.querySelector('time[datetime="2030-01-08T10:00:00.000Z"]');
+    expect(ends?.textContent).toMatch(/2030/);
+    expect(screen.getByRole('button', { name: 'Sign out' })).toBeTruthy();
+  });
+
+  it('asks /me once for several navigations inside the stale window, again after it', async () => {
+    let clock = 0;
+    const user = userEvent.setup();
+    const { api, router } = renderApp('/', {
+      api: signedInApi(),
+      staleMs: 30_000,
+      now: () => clock,
+    });
+    await screen.findByRole('heading', { name: /^Welcome/ });
+    for (let i = 0; i < 5; i += 1) {
+      await user.click(screen.getByRole('link', { name: 'Session' }));
+      await screen.findByRole('heading', { name: 'Your session' });
+      await user.click(screen.getByRole('link', { name: 'Home' }));
+      await screen.findByRole('heading', { name: /^Welcome/ });
+    }
+    expect(currentHref(router)).toBe('/');
+    expect(api.count('GET', '/api/me')).toBe(1);
+    clock += 30_000;
+    await user.click(screen.getByRole('link', { name: 'Session' }));
+    await screen.findByRole('heading', { name: 'Your session' });
+    expect(api.count('GET', '/api/me')).toBe(2);
+  });
+
+  it('keeps the page through a silent refresh when the access token has expired', async () => {
+    const { api } = renderApp('/', { api: signedInApi(true) });
+    await screen.findByRole('heading', { name: /^Welcome/ });
+    expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'GET /api/me',
+      'POST /api/auth/refresh',
+      'GET /api/me',
+    ]);
+  });
+
+  it('sends someone whose session cannot be refreshed to /login, saying why', async () => {
+    const api = signedInApi(true);
+    api.override((call) =>
+      call.path === '/api/auth/refresh' ? problemAnswer('session_expired') : undefined,
+    );
+    const { router } = renderApp('/', { api });
+    expect((await screen.findByRole('status')).textContent).toBe(
+      'Your session has ended. Sign in again to continue.',
+    );
+    expect(currentHref(router)).toBe('/login?redirect=%2F&reason=session_expired');
+  });
+
+  it('shows an error with a retry, not the login page, when the API is unavailable', async () => {
+    const api = signedInApi();
+    let down = true;
+    api.override((call) =>
+      down && call.path === '/api/me' ? problemAnswer('upstream_unavailable') : undefined,
+    );
+    const user = userEvent.setup();
+    renderApp('/', { api });
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('Sign-in is unavailable right now. Try again in a moment.');
+    expect(screen.queryByLabelText('Email address')).toBeNull();
+    down = false;
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByRole('heading', { name: /^Welcome/ })).toBeTruthy();
+  });
+
+  it('moves a signed-in visitor of /login on to the app', async () => {
+    const { router } = renderApp('/login?redirect=%2Fsession', { api: signedInApi() });
+    await screen.findByRole('heading', { name: 'Your session' });
+    expect(currentHref(router)).toBe('/session');
+  });
+});
+
+describe('signing out', () => {
+  it('returns to /login, and Back shows no protected content', async () => {
+    const [channel, otherTab] = createChannels(2) as [FakeChannel, FakeChannel];
+    const user = userEvent.setup();
+    const { api, router, history } = renderApp('/', { api: signedInApi(), channel });
+    await screen.findByRole('heading', { name: /^Welcome/ });
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect((await screen.findByRole('status')).textContent).toBe('You have signed out.');
+    expect(currentHref(router)).toBe('/login?reason=signed_out');
+    expect(api.count('POST', '/api/auth/logout')).toBe(1);
+    expect(channel.sent).toEqual([{ type: 'signed-out' }]);
+    expect(otherTab.sent).toEqual([]);
+
+    history.back();
+    await waitFor(() => expect(currentHref(router)).toMatch(/^\/login\?redirect=%2F/));
+    expect(screen.queryByText(ADA)).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Sign out' })).toBeNull();
+    expect(screen.getByLabelText('Email address')).toBeTruthy();
+  });
+
+  it('in another tab signs this tab out too', async () => {
+    const [thisTab, otherTab] = createChannels(2) as [FakeChannel, FakeChannel];
+    const { router } = renderApp('/session', { api: signedInApi(), channel: thisTab });
+    await screen.findByRole('heading', { name: 'Your session' });
+    otherTab.post({ type: 'signed-out' });
+    await screen.findByLabelText('Email address');
+    expect(currentHref(router)).toBe('/login?redirect=%2Fsession&reason=signed_out');
+    expect(screen.queryByRole('heading', { name: 'Your session' })).toBeNull();
+  });
+
+  it('says so and stays signed in when the API cannot be reached', async () => {
+    const api = signedInApi();
+    api.override((call) =>
+      call.path === '/api/auth/logout' ? problemAnswer('upstream_unavailable') : undefined,
+    );
+    const user = userEvent.setup();
+    renderApp('/', { api });
+    await user.click(await screen.findByRole('button', { name: 'Sign out' }));
+    const alert = await screen.findByRole('alert');
+    expect(document.activeElement).toBe(alert);
+    expect(screen.getByRole('heading', { name: /^Welcome/ })).toBeTruthy();
+  });
+});
