@@ -9,6 +9,7 @@ import {
   type SalesforceEmulator,
 } from '@portcullis/emulators';
 import { createApp } from '../src/app';
+import { Clock } from '../src/common/clock';
 import { loadConfig, type AppConfig } from '../src/config/config';
 import { PasswordlessService } from '../src/passwordless/passwordless.service';
 
@@ -27,6 +28,8 @@ export interface Stack {
   logs: string[];
   /** Shifts the Auth0 emulator's clock (ms), to issue tokens that are already expired. */
   setAuth0ClockOffset(ms: number): void;
+  /** Shifts the API's clock (ms): sessions, caches and token verification all follow it. */
+  setApiClockOffset(ms: number): void;
   client(): Client;
   /** Waits for background work (code sends) to finish. */
   settle(): Promise<void>;
@@ -72,6 +75,9 @@ export async function startStack(
   const port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
   const passwordless = app.get(PasswordlessService);
+  let apiOffset = 0;
+  const clock = app.get(Clock);
+  clock.now = () => Date.now() + apiOffset;
   return {
     url,
     app,
@@ -81,6 +87,9 @@ export async function startStack(
     logs,
     setAuth0ClockOffset: (ms) => {
       offset = ms;
+    },
+    setApiClockOffset: (ms) => {
+      apiOffset = ms;
     },
     client: () => new Client(url),
     settle: () => passwordless.drain(),

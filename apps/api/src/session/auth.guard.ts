@@ -1,25 +1,33 @@
 // The global guard: every route needs a verified Auth0 access token unless @Public().
-// The token comes from the session cookie (decrypted here) or a Bearer header; passport-jwt
-// verifies it (JwtStrategy). Every failure is a 401 with a stable code, never a 500; only
-// an unreachable JWKS (keys cannot be fetched) is a 503.
-import { Injectable, type ExecutionContext } from '@nestjs/common';
+// The token comes from the session cookie (decrypted here) or a Bearer header. A token
+// verified before (and not expired, and whose key is still published) is taken from the
+// verified-token cache; any other goes through passport-jwt (JwtStrategy). Every failure is
+// a 401 with a stable code, never a 500; only unreachable keys are a 503.
+import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { extractToken, toPrincipal, type RequestWithSession } from './jwt.strategy';
 import { IS_PUBLIC } from './public.decorator';
 import { SessionCookie } from './session-cookie';
 import type { AuthUser } from './session.types';
-import type { RequestWithSession } from './jwt.strategy';
+import { TokenVerifier } from './token-verifier';
 
 @Injectable()
 export class AuthGuard extends PassportAuthGuard('jwt') {
+  private readonly clientId: string;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly cookie: SessionCookie,
     private readonly clock: Clock,
+    private readonly verifier: TokenVerifier,
+    @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super();
+    this.clientId = config.auth0.clientId;
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -29,15 +37,23 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     ]);
     if (isPublic) return true;
     const req = context.switchToHttp().getRequest<RequestWithSession>();
+    const now = this.clock.now();
     const read = await this.cookie.read(req);
     if (read.state === 'ok') {
-      const now = this.clock.now();
       if (now >= read.session.abs || now >= read.session.exp) {
         throw new DomainError('session_expired', 'Your session has ended. Sign in again.');
       }
       req.portcullisSession = read.session;
     } else if (read.state === 'invalid' && !req.headers.authorization) {
       throw new DomainError('unauthenticated', 'Sign in to continue.');
+    }
+    const token = extractToken(req);
+    if (token) {
+      const claims = this.verifier.verified.get(token, now);
+      if (claims) {
+        req.user = toPrincipal(req, claims, this.clientId);
+        return true;
+      }
     }
     return (await super.canActivate(context)) as boolean;
   }
@@ -46,7 +62,7 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     if (err instanceof DomainError) throw err;
     if (err) {
       const name = (err as { name?: string }).name ?? '';
-      // jwks-rsa: unknown kid is the token's fault; anything else means we could not get keys.
+      // An unknown kid is the token's fault; anything else means we could not get keys.
       if (name === 'SigningKeyNotFoundError')
         throw new DomainError('unauthenticated', 'Sign in to continue.');
       throw new DomainError(

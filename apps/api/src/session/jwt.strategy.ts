@@ -1,15 +1,19 @@
-// Verifies Auth0 access tokens: passport-jwt with keys from Auth0's JWKS through jwks-rsa
-// (cached, rate limited). RS256 only; iss, aud, exp and nbf checked by jsonwebtoken with a
-// small clock tolerance; azp checked here. The token comes from the decrypted session
-// cookie (put on the request by AuthGuard) or an `Authorization: Bearer` header.
+// Verifies Auth0 access tokens: passport-jwt with keys from Auth0's JWKS through jwks-rsa.
+// RS256 only; iss, aud, exp and nbf checked by jsonwebtoken with a small clock tolerance;
+// azp checked here. The token comes from the decrypted session cookie (put on the request by
+// AuthGuard) or an `Authorization: Bearer` header. Keys are handed over as KeyObjects parsed
+// once per kid (TokenVerifier), and every verified token is remembered until its exp.
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { passportJwtSecret } from 'jwks-rsa';
+import { SigningKeyNotFoundError } from 'jwks-rsa';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
+import { APP_CONFIG, type AppConfig } from '../config/config';
 import type { AuthUser, SessionData } from './session.types';
+import { TokenVerifier } from './token-verifier';
+import { tokenKid } from './verified-token-cache';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
@@ -25,45 +29,80 @@ export function extractToken(req: RequestWithSession): string | null {
   return fromBearer(req);
 }
 
+/**
+ * The principal for verified claims. Shared by the full verification path and the
+ * verified-token cache, so both apply the same checks.
+ */
+export function toPrincipal(
+  req: RequestWithSession,
+  payload: Record<string, unknown>,
+  clientId: string,
+): AuthUser {
+  // azp: the token was issued to our application, not to another client of the same API.
+  if (payload.azp !== undefined && payload.azp !== clientId) {
+    throw new DomainError('unauthenticated', 'The token was issued to another application.');
+  }
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
+    throw new DomainError('unauthenticated', 'The token has no subject.');
+  }
+  const session = req.portcullisSession;
+  if (session && session.user.id !== payload.sub) {
+    throw new DomainError('unauthenticated', 'The session does not match its token.');
+  }
+  const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+  return { id: payload.sub, scopes, claims: payload, ...(session ? { session } : {}) };
+}
+
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly clientId: string;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly verifier: TokenVerifier,
+    private readonly clock: Clock,
+  ) {
     super({
       jwtFromRequest: extractToken as never,
-      secretOrKeyProvider: passportJwtSecret({
-        jwksUri: config.auth0.jwksUri,
-        cache: true,
-        cacheMaxEntries: 10,
-        cacheMaxAge: 10 * 60 * 1000,
-        rateLimit: true,
-        jwksRequestsPerMinute: 10,
-        timeout: config.auth0.timeoutMs,
-      }),
+      secretOrKeyProvider: (
+        _req: unknown,
+        rawJwt: string,
+        done: (err: unknown, key?: unknown) => void,
+      ) => {
+        const kid = tokenKid(rawJwt);
+        if (!kid) {
+          done(new SigningKeyNotFoundError('The token names no signing key'));
+          return;
+        }
+        verifier.keys.key(kid).then(
+          (key) => done(null, key),
+          (err: unknown) => done(err),
+        );
+      },
       issuer: config.auth0.issuer,
       audience: config.auth0.audience,
       algorithms: ['RS256'],
       jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS },
       passReqToCallback: true,
-    });
+    } as never);
     this.clientId = config.auth0.clientId;
+    // jsonwebtoken reads `clockTimestamp` from the options passport-jwt keeps; making it
+    // follow the injected Clock gives verification and the verified-token cache one notion
+    // of "now" (and lets tests move time instead of sleeping).
+    const verifyOptions = (this as unknown as { _verifOpts?: Record<string, unknown> })._verifOpts;
+    if (verifyOptions) {
+      Object.defineProperty(verifyOptions, 'clockTimestamp', {
+        get: () => Math.floor(this.clock.now() / 1000),
+        enumerable: true,
+      });
+    }
   }
 
   validate(req: RequestWithSession, payload: Record<string, unknown>): AuthUser {
-    // azp: the token was issued to our application, not to another client of the same API.
-    if (payload.azp !== undefined && payload.azp !== this.clientId) {
-      throw new DomainError('unauthenticated', 'The token was issued to another application.');
-    }
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
-      throw new DomainError('unauthenticated', 'The token has no subject.');
-    }
-    const session = req.portcullisSession;
-    if (session && session.user.id !== payload.sub) {
-      throw new DomainError('unauthenticated', 'The session does not match its token.');
-    }
-    const scopes =
-      typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
-    return { id: payload.sub, scopes, claims: payload, ...(session ? { session } : {}) };
+    const user = toPrincipal(req, payload, this.clientId);
+    const token = extractToken(req);
+    const kid = token ? tokenKid(token) : undefined;
+    if (token && kid) this.verifier.verified.set(token, kid, payload, this.clock.now());
+    return user;
   }
 }

@@ -7,6 +7,8 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { SessionCipher } from './session-cipher';
 import type { SessionData } from './session.types';
 
+const MAX_OPENED = 10_000;
+
 export type CookieRead =
   { state: 'absent' } | { state: 'invalid' } | { state: 'ok'; session: SessionData };
 
@@ -14,6 +16,7 @@ export type CookieRead =
 export class SessionCookie {
   readonly name: string;
   private readonly secure: boolean;
+  private readonly opened = new Map<string, SessionData>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -31,8 +34,15 @@ export class SessionCookie {
   async read(req: FastifyRequest): Promise<CookieRead> {
     const raw = this.raw(req);
     if (!raw) return { state: 'absent' };
+    const cached = this.opened.get(raw);
+    if (cached) return { state: 'ok', session: cached };
     const session = await this.cipher.open(raw);
-    return session ? { state: 'ok', session } : { state: 'invalid' };
+    if (!session) return { state: 'invalid' };
+    // Decrypted cookies are remembered (bounded; the oldest go first), so a session's
+    // every request does not pay for AES-GCM and JSON parsing. Only what decrypted is kept.
+    if (this.opened.size >= MAX_OPENED) this.opened.delete(this.opened.keys().next().value!);
+    this.opened.set(raw, session);
+    return { state: 'ok', session };
   }
 
   async write(reply: FastifyReply, session: SessionData, now: number): Promise<void> {

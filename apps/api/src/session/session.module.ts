@@ -9,6 +9,7 @@ import { SessionCipher } from './session-cipher';
 import { SessionCookie } from './session-cookie';
 import { SessionController } from './session.controller';
 import { SessionService } from './session.service';
+import { TokenVerifier } from './token-verifier';
 
 @Module({
   imports: [PassportModule, Auth0Module, EligibilityModule],
@@ -17,10 +18,11 @@ import { SessionService } from './session.service';
     SessionCipher,
     SessionCookie,
     SessionService,
+    TokenVerifier,
     JwtStrategy,
     // Secure by default: every route of every module needs a token unless @Public().
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [SessionService, SessionCookie],
+  exports: [SessionService, SessionCookie, TokenVerifier],
 })
 export class SessionModule {}

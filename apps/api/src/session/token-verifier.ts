@@ -1,0 +1,26 @@
+// The state behind fast, safe token verification: Auth0's keys as KeyObjects (per kid) and
+// the cache of already-verified tokens, wired so a key leaving the JWKS evicts its tokens.
+import { Inject, Injectable } from '@nestjs/common';
+import { JwksClient } from 'jwks-rsa';
+import { Clock } from '../common/clock';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { JwksKeyStore } from './jwks-key-store';
+import { VerifiedTokenCache } from './verified-token-cache';
+
+@Injectable()
+export class TokenVerifier {
+  readonly keys: JwksKeyStore;
+  readonly verified = new VerifiedTokenCache(10_000);
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig, clock: Clock) {
+    // jwks-rsa fetches and converts the JWKS; caching and rate limiting are the key store's.
+    const client = new JwksClient({
+      jwksUri: config.auth0.jwksUri,
+      cache: false,
+      rateLimit: false,
+      timeout: config.auth0.timeoutMs,
+    });
+    this.keys = new JwksKeyStore(client, { now: () => clock.now() });
+    this.keys.onKeysRemoved((kids) => this.verified.dropKeys(kids));
+  }
+}

@@ -1,0 +1,65 @@
+// Access tokens that passed full verification, so a token seen again costs a Map lookup
+// instead of a signature check. Keyed by the whole token string (a token differing in any
+// byte, signature included, is a different key); entries live until the token's `exp`
+// (no clock tolerance: a cached entry never outlives what strict verification allows);
+// bounded in size; only successes are stored; tokens signed by a key that left Auth0's
+// key set are dropped.
+
+export interface CachedToken {
+  claims: Record<string, unknown>;
+  kid: string;
+  expiresAt: number;
+}
+
+export class VerifiedTokenCache {
+  private readonly entries = new Map<string, CachedToken>();
+
+  constructor(readonly maxEntries = 10_000) {}
+
+  get(token: string, now: number): Record<string, unknown> | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    if (now >= entry.expiresAt) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return entry.claims;
+  }
+
+  /** Stores a verified token's claims; ignores tokens without a usable exp or not yet valid. */
+  set(token: string, kid: string, claims: Record<string, unknown>, now: number): void {
+    const { exp, nbf } = claims;
+    if (typeof exp !== 'number' || exp * 1000 <= now) return;
+    if (nbf !== undefined && (typeof nbf !== 'number' || nbf * 1000 > now)) return;
+    if (this.entries.has(token)) return;
+    if (this.entries.size >= this.maxEntries) {
+      // Map iterates in insertion order: the first entry is the oldest.
+      this.entries.delete(this.entries.keys().next().value!);
+    }
+    this.entries.set(token, { claims, kid, expiresAt: exp * 1000 });
+  }
+
+  dropKeys(kids: readonly string[]): void {
+    const gone = new Set(kids);
+    for (const [token, entry] of this.entries) if (gone.has(entry.kid)) this.entries.delete(token);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** The `kid` of a compact JWS header, without verifying anything. */
+export function tokenKid(token: string): string | undefined {
+  const dot = token.indexOf('.');
+  if (dot <= 0) return undefined;
+  try {
+    const header: unknown = JSON.parse(
+      Buffer.from(token.slice(0, dot), 'base64url').toString('utf8'),
+    );
+    const kid = (header as { kid?: unknown } | null)?.kid;
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
+}

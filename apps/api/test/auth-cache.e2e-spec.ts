@@ -1,0 +1,101 @@
+// The guard's caches (verified tokens, decrypted cookies, keys per kid) must never make it
+// accept what full verification would refuse.
+import { generateKeyPairSync, sign as rsaSign } from 'node:crypto';
+import { ADA, signIn, startStack, type Stack } from './harness';
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+describe('auth caches are safe', () => {
+  let stack: Stack;
+
+  beforeEach(async () => {
+    stack = await startStack();
+  });
+
+  afterEach(async () => {
+    await stack.stop();
+  });
+
+  function claims(overrides: Record<string, unknown> = {}) {
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      iss: stack.auth0.issuer,
+      sub: 'email|0123456789abcdef01234567',
+      aud: [stack.auth0.audience, `${stack.auth0.issuer}userinfo`],
+      azp: stack.auth0.clientId,
+      scope: 'openid email',
+      iat: now,
+      exp: now + 60,
+      ...overrides,
+    };
+  }
+
+  const greet = (token: string) =>
+    stack.client().get('/api/greeting', { authorization: `Bearer ${token}` });
+
+  function unknownKidToken(): string {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const input = `${b64({ alg: 'RS256', typ: 'JWT', kid: `unknown-${Math.random()}` })}.${b64(claims())}`;
+    return `${input}.${rsaSign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+  }
+
+  it('an expired token is refused even when it was cached while valid', async () => {
+    const token = stack.auth0.signToken(claims({ exp: Math.floor(Date.now() / 1000) + 60 }));
+    expect((await greet(token)).status).toBe(200);
+    expect((await greet(token)).status).toBe(200);
+    stack.setApiClockOffset(120_000);
+    const res = await greet(token);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('session_expired');
+  });
+
+  it('a cookie session whose access token expired is refused even though it was cached', async () => {
+    const client = await signIn(stack, ADA);
+    expect((await client.get('/api/me')).status).toBe(200);
+    stack.setApiClockOffset(25 * 3600_000); // the emulator's access tokens live 24 h
+    const res = await client.get('/api/me');
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('session_expired');
+  });
+
+  it('a token signed by a key removed from the JWKS is refused once the key set is refreshed', async () => {
+    const token = stack.auth0.signToken(claims());
+    expect((await greet(token)).status).toBe(200);
+    stack.auth0.rotateKeys({ retirePrevious: true });
+    // Still served from the cache: the API has not seen the new key set yet.
+    expect((await greet(token)).status).toBe(200);
+    // A token with a kid the API does not know makes it fetch the key set again.
+    expect((await greet(unknownKidToken())).status).toBe(401);
+    const res = await greet(token);
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('unauthenticated');
+    // And a token from the new signing key works.
+    expect((await greet(stack.auth0.signToken(claims()))).status).toBe(200);
+  });
+
+  it('a forged token sharing a prefix with a cached one is refused', async () => {
+    const token = stack.auth0.signToken(claims());
+    expect((await greet(token)).status).toBe(200);
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const flipped = s.slice(0, -2) + (s.endsWith('AA') ? 'BB' : 'AA');
+    const forgeries = [
+      `${h}.${p}.${flipped}`,
+      `${h}.${p}.`,
+      `${h}.${p}`,
+      `${h}.${p}.${s}x`,
+      `${h}.${b64({ ...claims(), sub: 'email|ffffffffffffffffffffffff' })}.${s}`,
+    ];
+    for (const forged of forgeries) {
+      for (let i = 0; i < 2; i++) {
+        // Twice: a refused token must not be remembered as anything.
+        expect((await greet(forged)).status).toBe(401);
+      }
+    }
+    expect((await greet(token)).status).toBe(200);
+  });
+
+  it('a token refused for its claims is refused every time (failures are never cached as success)', async () => {
+    const token = stack.auth0.signToken(claims({ azp: 'another-app' }));
+    for (let i = 0; i < 3; i++) expect((await greet(token)).status).toBe(401);
+  });
+});
