@@ -1,0 +1,37 @@
+// Steps the browser tests share, written the way a person uses the page: by labels and
+// button names (the accessible names DESIGN.md fixes).
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { RESULTS_DIR, type Stack } from './stack';
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(RESULTS_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Types the address and asks for a code; returns once the "check your email" step shows. */
+export async function requestCode(page: Page, email: string): Promise<void> {
+  await page.getByLabel('Email address').fill(email);
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+}
+
+/** The whole sign-in from the page the browser is on (which must be /login). */
+export async function signIn(page: Page, stack: Stack, email: string): Promise<void> {
+  const known = stack.auth0.outbox(email).length;
+  await requestCode(page, email);
+  const code = await stack.waitForCode(email, known);
+  await page.getByLabel('Verification code').fill(code);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+export function pathOf(page: Page): string {
+  const url = new URL(page.url());
+  return url.pathname + url.search;
+}
+
+/** Where the page lives now, waiting until `predicate` holds (the router navigates async). */
+export async function waitForPath(page: Page, predicate: (path: string) => boolean) {
+  await page.waitForURL((url) => predicate(url.pathname + url.search));
+  return pathOf(page);
+}
