@@ -3,6 +3,7 @@ import { AbuseModule } from './abuse/abuse.module';
 import { AuditModule } from './audit/audit.module';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
+import { DevMailboxModule } from './dev-mailbox/dev-mailbox.module';
 import { GreetingModule } from './example/greeting.module';
 import { HealthModule } from './health/health.module';
 import { MeModule } from './me/me.module';
@@ -23,6 +24,7 @@ export class AppModule {
         MeModule,
         HealthModule,
         GreetingModule,
+        DevMailboxModule.forRoot(config),
       ],
     };
   }

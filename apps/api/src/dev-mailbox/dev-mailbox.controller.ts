@@ -1,0 +1,34 @@
+import { Controller, Get, Query, Res } from '@nestjs/common';
+import { EmailSchema } from '@portcullis/shared';
+import type { FastifyReply } from 'fastify';
+import { Public } from '../session/public.decorator';
+import { EmulatorOutbox } from './emulator-outbox';
+import { renderMailbox, type MailboxView } from './dev-mailbox.page';
+
+/**
+ * GET /api/dev/mailbox?email= — the one-time codes the Auth0 emulator "sent", readable
+ * without a terminal. Registered in embedded mode only (DevMailboxModule.forRoot), which
+ * production refuses; public because it exists for people who are not signed in yet.
+ */
+@Public()
+@Controller('dev/mailbox')
+export class DevMailboxController {
+  constructor(private readonly outbox: EmulatorOutbox) {}
+
+  @Get()
+  async page(@Query('email') email: unknown, @Res() reply: FastifyReply): Promise<void> {
+    const query = typeof email === 'string' ? email : '';
+    const view: MailboxView = { query };
+    if (query !== '') {
+      const parsed = EmailSchema.safeParse(query);
+      if (parsed.success) view.messages = await this.outbox.messages(parsed.data);
+      else view.notice = 'That is not an email address.';
+    }
+    await reply
+      .header('cache-control', 'no-store')
+      .header('content-security-policy', "default-src 'none'; form-action 'self'; base-uri 'none'")
+      .header('referrer-policy', 'no-referrer')
+      .type('text/html; charset=utf-8')
+      .send(renderMailbox(view));
+  }
+}

@@ -1,0 +1,109 @@
+// The mailbox page through the whole app (guard, filter, routing) against the real Auth0
+// emulator over HTTPS: present in embedded mode only, public, escaped, never cached.
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { startAuth0Emulator, type Auth0Emulator } from '@portcullis/emulators';
+import { createApp } from '../app';
+import { loadConfig, type AppConfig } from '../config/config';
+import { DevMailboxController } from './dev-mailbox.controller';
+import { escapeHtml } from './dev-mailbox.page';
+
+const SECRET = 'dev-mailbox-spec-session-secret-0123456789abcdef';
+
+describe(DevMailboxController.name, () => {
+  let emulator: Auth0Emulator;
+  const apps: NestFastifyApplication[] = [];
+
+  async function appFor(config: AppConfig) {
+    const app = await createApp(config, { logSink: () => undefined });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    apps.push(app);
+    return app.getHttpAdapter().getInstance();
+  }
+
+  /** Embedded mode, with the Auth0 emulator of this test instead of the one on :4010. */
+  function embedded(): AppConfig {
+    const config = loadConfig({ NODE_ENV: 'test', SESSION_SECRET: SECRET });
+    return { ...config, auth0: { ...config.auth0, domain: emulator.domain } };
+  }
+
+  async function sendCode(email: string) {
+    const res = await fetch(`${emulator.url}/passwordless/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: emulator.clientId,
+        client_secret: emulator.clientSecret,
+        connection: 'email',
+        send: 'code',
+        email,
+      }),
+    });
+    expect(res.status).toBe(200);
+    return emulator.outbox(email)[0]!.code;
+  }
+
+  beforeAll(async () => {
+    emulator = await startAuth0Emulator({ port: 0, log: () => undefined });
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()));
+    await emulator.stop();
+  });
+
+  it('lists the codes sent to an address, without a session, never cached', async () => {
+    const http = await appFor(embedded());
+    const code = await sendCode('ada.lovelace@example.com');
+    const res = await http.inject({
+      method: 'GET',
+      url: '/api/dev/mailbox?email=Ada.Lovelace@Example.com',
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
+    expect(res.body).toContain(`<strong>${code}</strong>`);
+    expect(res.body).not.toContain('<script');
+  });
+
+  it('says when no code was sent, and answers HEAD (how the SPA detects the page)', async () => {
+    const http = await appFor(embedded());
+    const res = await http.inject({
+      method: 'GET',
+      url: '/api/dev/mailbox?email=nobody@example.com',
+    });
+    expect(res.body).toContain('No code was sent to nobody@example.com.');
+    const head = await http.inject({ method: 'HEAD', url: '/api/dev/mailbox' });
+    expect(head.statusCode).toBe(200);
+  });
+
+  it('escapes what it shows back and refuses what is not an address', async () => {
+    const http = await appFor(embedded());
+    const hostile = '"><script>alert(1)</script>';
+    const res = await http.inject({
+      method: 'GET',
+      url: `/api/dev/mailbox?email=${encodeURIComponent(hostile)}`,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('That is not an email address.');
+    expect(res.body).toContain(escapeHtml(hostile));
+    expect(res.body).not.toContain('<script>');
+  });
+
+  it('does not exist when the API talks to a real Auth0 tenant', async () => {
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      SESSION_SECRET: SECRET,
+      AUTH0_DOMAIN: emulator.domain,
+      AUTH0_CLIENT_ID: emulator.clientId,
+      AUTH0_CLIENT_SECRET: emulator.clientSecret,
+      AUTH0_AUDIENCE: emulator.audience,
+    });
+    expect(config.embedded.auth0).toBe(false);
+    const http = await appFor(config);
+    const res = await http.inject({ method: 'GET', url: '/api/dev/mailbox?email=a@example.com' });
+    expect(res.statusCode).toBe(404);
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+});
