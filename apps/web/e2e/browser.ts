@@ -1,12 +1,21 @@
 // Debian's Chromium driven by playwright-core, one fresh profile per launch. Every document
 // is served with a strict Content-Security-Policy (added here, as a production proxy would),
 // and whatever the page logs about CSP violations or uncaught errors is collected.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** CHROMIUM_PATH, else Debian's `chromium` (/usr/bin/chromium) or whichever is on PATH. */
+export function chromiumPath(): string {
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  const dirs = ['/usr/bin', ...(process.env.PATH ?? '').split(path.delimiter)];
+  for (const dir of dirs) {
+    const candidate = path.join(dir, 'chromium');
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  throw new Error('Chromium not found: apt-get install chromium, or set CHROMIUM_PATH');
+}
 
 /** No inline scripts or styles, no eval, nothing from other origins. */
 export const STRICT_CSP = [
@@ -33,7 +42,7 @@ export interface Browser {
 export async function launchBrowser(): Promise<Browser> {
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'portcullis-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath: chromiumPath(),
     headless: true,
     args: [
       '--headless',
