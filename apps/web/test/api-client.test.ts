@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createApiClient } from '../src/api/api-client';
 import { ApiError } from '../src/api/api-error';
 import { ADA, FakeApi, GOOD_CODE, meFor, problemAnswer } from './fake-api';
@@ -91,7 +91,11 @@ describe('createApiClient', () => {
     });
     const client = createApiClient({ fetch: api.fetch });
     const all = Promise.all([client.me(), client.me(), client.me()]);
-    await new Promise((r) => setTimeout(r, 10));
+    // All three have met the expired token while the one refresh is still running.
+    await vi.waitFor(() => {
+      expect(api.count('GET', '/api/me')).toBe(3);
+      expect(api.count('POST', '/api/auth/refresh')).toBe(1);
+    });
     gate.resolve();
     const answers = await all;
     expect(answers.map((m) => m.user.email)).toEqual([ADA, ADA, ADA]);

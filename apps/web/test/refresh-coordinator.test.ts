@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   createRefreshCoordinator,
   REFRESH_LOCK,
@@ -40,6 +40,10 @@ class FakeLocks implements LockManagerLike {
 
   isHeld(name: string) {
     return this.held.has(name);
+  }
+
+  waiting(name: string) {
+    return this.queue.get(name)?.length ?? 0;
   }
 }
 
@@ -102,12 +106,12 @@ describe('createRefreshCoordinator', () => {
       channel: channelB,
     });
     const a = tabA.refreshSince(0);
-    await new Promise((r) => setTimeout(r, 0));
+    await vi.waitFor(() => expect(calls).toEqual(['A']));
     expect(locks.isHeld(REFRESH_LOCK)).toBe(true);
     let bDone = false;
     const b = tabB.refreshSince(0).then(() => (bDone = true));
-    await new Promise((r) => setTimeout(r, 5));
-    expect(bDone).toBe(false); // waiting for tab A
+    await vi.waitFor(() => expect(locks.waiting(REFRESH_LOCK)).toBe(1));
+    expect(bDone).toBe(false); // queued behind tab A's refresh
     gate.resolve();
     await Promise.all([a, b]);
     expect(calls).toEqual(['A']);

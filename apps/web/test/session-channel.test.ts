@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { parseSessionMessage } from '../src/session/session-channel';
+
+describe('parseSessionMessage', () => {
+  it.each([
+    [{ type: 'signed-in' }, { type: 'signed-in' }],
+    [{ type: 'signed-out', extra: 'dropped' }, { type: 'signed-out' }],
+    [
+      { type: 'refreshed', at: 1700000000000 },
+      { type: 'refreshed', at: 1700000000000 },
+    ],
+  ])('keeps %j', (data, expected) => {
+    expect(parseSessionMessage(data)).toEqual(expected);
+  });
+
+  it.each([
+    null,
+    'signed-out',
+    42,
+    {},
+    { type: 'refreshed' },
+    { type: 'refreshed', at: 'now' },
+    { type: 'other' },
+  ])('drops %j', (data) => {
+    expect(parseSessionMessage(data)).toBeUndefined();
+  });
+});
