@@ -117,6 +117,11 @@ export async function createApp(
       index: false,
       wildcard: false,
       cacheControl: false,
+      // .br/.gz written at build time (apps/web/scripts/precompress.mjs).
+      preCompressed: true,
+      // Source maps and dotfiles are not for the public.
+      dotfiles: 'deny',
+      allowedPath: (pathName: string) => !pathName.endsWith('.map'),
       // @fastify/static hands over the Fastify reply (the type says ServerResponse).
       setHeaders: (reply: unknown, file: string) => {
         // Vite's hashed assets never change; everything else is revalidated.

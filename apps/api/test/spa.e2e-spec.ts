@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { startStack, type Stack } from './harness';
 
 describe('the API serves the built SPA from the same origin', () => {
@@ -15,6 +16,8 @@ describe('the API serves the built SPA from the same origin', () => {
       '<!doctype html><title>Portcullis</title><div id="root"></div>',
     );
     writeFileSync(path.join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+    writeFileSync(path.join(dir, 'assets', 'index-abc123.js.gz'), gzipSync('console.log(1)'));
+    writeFileSync(path.join(dir, 'assets', 'index-abc123.js.map'), '{"version":3}');
     stack = await startStack({ WEB_DIST_DIR: dir });
   });
 
@@ -37,6 +40,24 @@ describe('the API serves the built SPA from the same origin', () => {
     const res = await stack.client().get('/assets/index-abc123.js');
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('sends the precompressed file to clients that accept gzip', async () => {
+    const res = await fetch(`${stack.url}/assets/index-abc123.js`, {
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(res.headers.get('content-encoding')).toBe('gzip');
+    // fetch decodes gzip transparently: the text is the original.
+    expect(await res.text()).toBe('console.log(1)');
+    expect(gunzipSync(gzipSync('x')).toString()).toBe('x');
+  });
+
+  it('does not serve source maps', async () => {
+    const res = await stack.client().get('/assets/index-abc123.js.map');
+    expect(res.status).toBe(404);
+    expect(res.text).not.toContain('<title>Portcullis</title>');
+    // Nor does a missing asset get index.html.
+    expect((await stack.client().get('/assets/missing.js')).status).toBe(404);
   });
 
   it('keeps /api answers as problem+json, never the SPA', async () => {

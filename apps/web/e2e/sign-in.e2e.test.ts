@@ -6,9 +6,11 @@ import { countRequests, launchBrowser, type Browser } from './browser';
 import { pathOf, requestCode, screenshot, signIn, waitForPath } from './flows';
 import { ADA, CHARLES, RESULTS_DIR, startStack, type Stack } from './stack';
 
-// The issue's target for the first load of /login is 100 kB of gzip JS; React 19 and
-// TanStack Router alone take about 95 kB (see README). This ceiling catches growth.
-const FIRST_LOAD_CEILING_KB = 110;
+// The issue's target for the first load of /login: at most 100 kB of gzip JS. React 19 and
+// TanStack Router alone take about 95 kB (see README). The schemas chunk (contract-*.js) is
+// fetched once the page is idle, after first paint, and is reported on its own.
+const FIRST_LOAD_CEILING_KB = 100;
+const AFTER_PAINT = /\/assets\/contract-[^/]+\.js$/;
 
 let stack: Stack;
 let browser: Browser;
@@ -171,12 +173,15 @@ describe('performance', () => {
     await page.goto(`${stack.url}/login`, { waitUntil: 'networkidle' });
     await page.getByLabel('Email address').waitFor();
     await Promise.all(pending);
-    const sum = (type: 'js' | 'css', key: 'raw' | 'gzip') =>
-      bodies.filter((b) => b.type === type).reduce((n, b) => n + b[key], 0) / 1000;
+    const firstLoad = bodies.filter((b) => !AFTER_PAINT.test(b.url));
+    const sum = (type: 'js' | 'css', key: 'raw' | 'gzip', from = firstLoad) =>
+      from.filter((b) => b.type === type).reduce((n, b) => n + b[key], 0) / 1000;
+    const afterPaint = bodies.filter((b) => AFTER_PAINT.test(b.url));
     const report = {
-      files: bodies.map((b) => b.url),
+      files: firstLoad.map((b) => b.url),
       js: { rawKb: sum('js', 'raw'), gzipKb: sum('js', 'gzip') },
       css: { rawKb: sum('css', 'raw'), gzipKb: sum('css', 'gzip') },
+      afterPaint: { files: afterPaint.map((b) => b.url), gzipKb: sum('js', 'gzip', afterPaint) },
     };
     writeFileSync(
       path.join(RESULTS_DIR, 'first-load.json'),

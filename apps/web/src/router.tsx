@@ -9,7 +9,6 @@ import {
   redirect,
   type RouterHistory,
 } from '@tanstack/react-router';
-import * as z from 'zod/mini';
 import type { ApiClient } from './api/api-client';
 import { safeRedirectPath } from './lib/redirect';
 import { NotFound } from './pages/not-found';
@@ -30,25 +29,28 @@ const rootRoute = createRootRouteWithContext<RouterContext>()({
   errorComponent: RouteError,
 });
 
+export interface LoginSearch {
+  redirect?: string | undefined;
+  reason?: (typeof SIGNED_OUT_REASONS)[number] | undefined;
+}
+
 // Anything that is not a string naming an in-app path is dropped rather than refused: a bad
-// link should still show the login page.
-const LoginSearchSchema = z.object({
-  redirect: z.catch(
-    z.optional(
-      z.pipe(
-        z.string(),
-        z.transform((value) => safeRedirectPath(value)),
-      ),
-    ),
-    undefined,
-  ),
-  reason: z.catch(z.optional(z.enum(SIGNED_OUT_REASONS)), undefined),
-});
+// link should still show the login page. Written by hand rather than with zod so that the
+// validator stays out of /login's first load.
+export function validateLoginSearch(search: Record<string, unknown>): LoginSearch {
+  const out: LoginSearch = {};
+  if (typeof search.redirect === 'string') out.redirect = safeRedirectPath(search.redirect);
+  const reason = search.reason;
+  if (typeof reason === 'string' && (SIGNED_OUT_REASONS as readonly string[]).includes(reason)) {
+    out.reason = reason as LoginSearch['reason'];
+  }
+  return out;
+}
 
 const loginRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: 'login',
-  validateSearch: LoginSearchSchema,
+  validateSearch: validateLoginSearch,
   // Someone already signed in (or who just signed in, here or in another tab) goes on.
   beforeLoad: async ({ context, search }) => {
     const state = await context.session.ensure().catch(() => undefined);

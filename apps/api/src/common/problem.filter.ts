@@ -28,7 +28,9 @@ export class ProblemFilter implements ExceptionFilter {
       exception instanceof NotFoundException &&
       (req.method === 'GET' || req.method === 'HEAD') &&
       !req.url.startsWith('/api/') &&
-      req.url !== '/api'
+      req.url !== '/api' &&
+      // Routes have no file extension; a missing file (or a refused .map) stays a 404.
+      !/\.[A-Za-z0-9]+$/.test(req.url.split('?')[0]!)
     ) {
       void reply
         .header('cache-control', 'no-cache')

@@ -1,14 +1,9 @@
 // The typed client of the HTTP contract. Every answer is parsed with the shared zod/mini
 // schemas; every error becomes an ApiError with a code from the contract. Guarded calls that
 // meet 401 session_expired refresh the session once (single flight) and retry once.
-import {
-  MeResponseSchema,
-  ProblemSchema,
-  StartResponseSchema,
-  type MeResponse,
-  type StartResponse,
-} from '@portcullis/shared';
+import type { MeResponse, StartResponse } from '@portcullis/shared';
 import type * as z from 'zod/mini';
+import { loadContract, type ContractModule } from './contract';
 import type { SessionChannel } from '../session/session-channel';
 import { ApiError } from './api-error';
 import { createRefreshCoordinator, type LockManagerLike } from './refresh-coordinator';
@@ -46,7 +41,12 @@ async function toApiError(res: Response): Promise<ApiError> {
   } catch {
     body = undefined;
   }
-  const parsed = ProblemSchema.safeParse(body);
+  let parsed;
+  try {
+    parsed = (await loadContract()).ProblemSchema.safeParse(body);
+  } catch {
+    return new ApiError('network_error', 0);
+  }
   if (!parsed.success) return new ApiError('unexpected_response', res.status, retryAfter(res));
   return new ApiError(
     parsed.data.code,
@@ -78,19 +78,29 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     return res;
   }
 
-  async function json<T>(res: Response, schema: z.ZodMiniType<T>): Promise<T> {
+  async function json<T>(
+    res: Response,
+    pick: (contract: ContractModule) => z.ZodMiniType<T>,
+  ): Promise<T> {
     let body: unknown;
     try {
       body = await res.json();
     } catch {
       throw new ApiError('unexpected_response', res.status);
     }
+    let schema: z.ZodMiniType<T>;
+    try {
+      schema = pick(await loadContract());
+    } catch {
+      throw new ApiError('network_error', 0);
+    }
     const parsed = schema.safeParse(body);
     if (!parsed.success) throw new ApiError('unexpected_response', res.status);
     return parsed.data;
   }
 
-  const refresh = async () => json(await send('POST', '/api/auth/refresh'), MeResponseSchema);
+  const refresh = async () =>
+    json(await send('POST', '/api/auth/refresh'), (c) => c.MeResponseSchema);
   const coordinator = createRefreshCoordinator({
     refresh,
     locks: options.locks,
@@ -112,10 +122,16 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
 
   return {
     start: async (email) =>
-      json(await send('POST', '/api/auth/passwordless/start', { email }), StartResponseSchema),
+      json(
+        await send('POST', '/api/auth/passwordless/start', { email }),
+        (c) => c.StartResponseSchema,
+      ),
     verify: async (email, code) =>
-      json(await send('POST', '/api/auth/passwordless/verify', { email, code }), MeResponseSchema),
-    me: () => guarded(async () => json(await send('GET', '/api/me'), MeResponseSchema)),
+      json(
+        await send('POST', '/api/auth/passwordless/verify', { email, code }),
+        (c) => c.MeResponseSchema,
+      ),
+    me: () => guarded(async () => json(await send('GET', '/api/me'), (c) => c.MeResponseSchema)),
     refresh,
     logout: async () => {
       await send('POST', '/api/auth/logout');

@@ -1,6 +1,7 @@
 // Sign-in in two steps: an email address, then the 6-digit code Auth0 emailed. The second
 // step looks the same whether or not the address may sign in: the page never says which.
-import { EmailSchema, OtpCodeSchema } from '@portcullis/shared';
+import { ApiError } from '../api/api-error';
+import { loadContract } from '../api/contract';
 import { getRouteApi, useRouter } from '@tanstack/react-router';
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { alertMessage, ErrorAlert, type AlertMessage } from '../components/error-alert';
@@ -78,9 +79,16 @@ export function LoginPage() {
     }
   }
 
-  function onSubmitEmail(event: FormEvent) {
+  async function onSubmitEmail(event: FormEvent) {
     event.preventDefault();
-    const parsed = EmailSchema.safeParse(email);
+    let contract;
+    try {
+      contract = await loadContract();
+    } catch {
+      fail(new ApiError('network_error', 0), 'send-code');
+      return;
+    }
+    const parsed = contract.EmailSchema.safeParse(email);
     if (!parsed.success) {
       setError(alertMessage('Enter your email address, like name@example.com.'));
       return;
@@ -91,7 +99,14 @@ export function LoginPage() {
   async function onSubmitCode(event: FormEvent) {
     event.preventDefault();
     if (step.kind !== 'code') return;
-    const parsed = OtpCodeSchema.safeParse(code);
+    let contract;
+    try {
+      contract = await loadContract();
+    } catch {
+      fail(new ApiError('network_error', 0), 'verify-code');
+      return;
+    }
+    const parsed = contract.OtpCodeSchema.safeParse(code);
     if (!parsed.success) {
       setError(alertMessage('Enter the 6-digit code from the email.'));
       return;
@@ -122,7 +137,7 @@ export function LoginPage() {
     <main className="page narrow">
       <p className="brand">Portcullis</p>
       {step.kind === 'email' ? (
-        <form onSubmit={onSubmitEmail} noValidate aria-busy={busy}>
+        <form onSubmit={(e) => void onSubmitEmail(e)} noValidate aria-busy={busy}>
           <h1>Sign in</h1>
           <p>We will email you a 6-digit code. No password needed.</p>
           <label htmlFor={`${ids}-email`}>Email address</label>
