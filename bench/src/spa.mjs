@@ -1,0 +1,188 @@
+// SPA numbers, from the wire in headless Chromium: the gzip size of the JS and CSS the first
+// load of /login fetches (entry, preloads, stylesheets and the lazily loaded login chunk),
+// and how many /api/me requests 10 in-app navigations between guarded routes make after
+// signing in through the UI. "n/a" (with a reason) when Chromium or the built SPA is missing,
+// or when the browser part fails: the SPA is not what the load runs measure.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { ADA } from './tokens.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const WEB_DIST = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'apps',
+  'web',
+  'dist',
+);
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const STEP_MS = 10_000;
+
+export async function measureSpa({ apiUrl, codes, email = ADA }) {
+  if (!existsSync(CHROMIUM)) return { available: false, reason: `${CHROMIUM} not found` };
+  if (!existsSync(path.join(WEB_DIST, 'index.html'))) {
+    return { available: false, reason: 'apps/web/dist/index.html not found (SPA not built)' };
+  }
+  const probe = await fetch(`${apiUrl}/login`);
+  const html = await probe.text();
+  if (probe.status !== 200 || !/<div id="root">/.test(html)) {
+    return {
+      available: false,
+      reason: `the API does not serve the SPA (GET /login: ${probe.status})`,
+    };
+  }
+
+  const { chromium } = await import('playwright-core');
+  const userDataDir = await mkdtemp(path.join(tmpdir(), 'portcullis-bench-chromium-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      timeout: 30_000,
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(STEP_MS);
+    const firstLoad = await measureFirstLoad(page, apiUrl);
+    // The SPA may still be changing: a failed sign-in or navigation leaves the sizes standing.
+    let navigation;
+    try {
+      navigation = await measureNavigations(page, apiUrl, codes, email);
+    } catch (err) {
+      navigation = { error: err.message.split('\n')[0] };
+    }
+    return { available: true, firstLoad, navigation };
+  } finally {
+    await context?.close().catch(() => {});
+    await rm(userDataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Every script and stylesheet the first load of /login fetches, gzipped (level 9): those
+ * fetched by the time the login form shows, and those fetched after it until the network is
+ * idle (e.g. a chunk the first API call imports lazily).
+ */
+async function measureFirstLoad(page, apiUrl) {
+  const pending = [];
+  let formShown = false;
+  const onResponse = (response) => {
+    const type = response.request().resourceType();
+    if (type !== 'script' && type !== 'stylesheet') return;
+    const beforeForm = !formShown;
+    pending.push(
+      response.body().then((body) => ({
+        type: type === 'script' ? 'js' : 'css',
+        file: new URL(response.url()).pathname,
+        beforeForm,
+        rawBytes: body.length,
+        gzipBytes: gzipSync(body, { level: 9 }).length,
+      })),
+    );
+  };
+  page.on('response', onResponse);
+  await page.goto(`${apiUrl}/login`, { waitUntil: 'commit' });
+  await page.getByLabel('Email address').waitFor();
+  formShown = true;
+  await page.waitForLoadState('networkidle');
+  page.off('response', onResponse);
+  const files = await Promise.all(pending);
+  const sum = (type, key, only = () => true) =>
+    files.filter((f) => f.type === type && only(f)).reduce((total, f) => total + f[key], 0);
+  const early = (f) => f.beforeForm;
+  return {
+    files,
+    jsRawBytes: sum('js', 'rawBytes'),
+    jsGzipBytes: sum('js', 'gzipBytes'),
+    jsGzipBytesBeforeForm: sum('js', 'gzipBytes', early),
+    cssRawBytes: sum('css', 'rawBytes'),
+    cssGzipBytes: sum('css', 'gzipBytes'),
+  };
+}
+
+/**
+ * Signs in through the UI, then navigates 10 times between guarded routes, by clicking the
+ * app's own links when it has at least two (client-side navigations), else by full page
+ * loads; counts /api/me requests during those 10 navigations.
+ */
+async function measureNavigations(page, apiUrl, codes, email) {
+  const known = codes.count(email);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByRole('button', { name: 'Send code' }).click();
+  const code = await codes.next(email, known);
+  await page.getByLabel('Verification code').fill(code);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.waitForLoadState('networkidle');
+
+  const guarded = await guardedLinks(page);
+  let meRequests = 0;
+  const onRequest = (request) => {
+    if (new URL(request.url()).pathname === '/api/me') meRequests += 1;
+  };
+  page.on('request', onRequest);
+  const visited = [];
+  try {
+    for (let i = 0; i < 10; i++) {
+      if (guarded.length >= 2) {
+        const target = guarded[(i + 1) % guarded.length];
+        await page
+          .getByRole('navigation')
+          .getByRole('link', { name: target.name, exact: true })
+          .first()
+          .click();
+        await page.waitForURL((url) => url.pathname === target.path);
+        visited.push(target.path);
+      } else {
+        const target = i % 2 === 0 ? '/' : (guarded[0]?.path ?? '/');
+        await page.goto(apiUrl + target, { waitUntil: 'networkidle' });
+        visited.push(target);
+      }
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    }
+    await page.waitForLoadState('networkidle');
+  } finally {
+    page.off('request', onRequest);
+  }
+  return {
+    meRequestsPer10Navigations: meRequests,
+    navigationMode:
+      guarded.length >= 2
+        ? `client-side: clicking the app's links (${guarded.map((g) => g.path).join(', ')})`
+        : 'full page loads (page.goto): the SPA has fewer than two linked guarded routes',
+    visited,
+  };
+}
+
+/** Same-origin links in the app's navigation landmarks, other than /login. */
+async function guardedLinks(page) {
+  const links = await page
+    .getByRole('navigation')
+    .getByRole('link')
+    .evaluateAll((anchors) => anchors.map((a) => ({ name: a.textContent.trim(), href: a.href })));
+  const seen = new Set();
+  const out = [];
+  for (const { name, href } of links) {
+    const url = new URL(href);
+    if (url.origin !== new URL(page.url()).origin || url.pathname.startsWith('/login')) continue;
+    if (!name || seen.has(url.pathname)) continue;
+    seen.add(url.pathname);
+    out.push({ name, path: url.pathname });
+  }
+  return out;
+}
