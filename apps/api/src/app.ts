@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import fastifyCookie from '@fastify/cookie';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -72,7 +71,6 @@ export async function createApp(
   app.setGlobalPrefix('api');
   app.enableShutdownHooks();
 
-  await app.register(fastifyCookie);
   const fastify = app.getHttpAdapter().getInstance();
   // Fastify parses application/json (with prototype-poisoning protection) and text/plain by
   // default; the API takes JSON only, so every other media type is a 415.
@@ -96,16 +94,18 @@ export async function createApp(
     }
     done();
   });
+  const logRequests = logger.enabled('info');
   fastify.addHook('onResponse', (req, reply, done) => {
-    logger.write('info', {
-      msg: 'request',
-      reqId: req.id,
-      method: req.method,
-      // Path only: query strings are not ours to log.
-      path: req.url.split('?')[0],
-      status: reply.statusCode,
-      ms: Math.round(reply.elapsedTime),
-    });
+    if (logRequests)
+      logger.write('info', {
+        msg: 'request',
+        reqId: req.id,
+        method: req.method,
+        // Path only: query strings are not ours to log.
+        path: req.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      });
     done();
   });
   const webDist = config.webDistDir ?? defaultWebDist();

@@ -17,6 +17,10 @@ export class JsonLogger implements LoggerService {
     this.min = level === 'silent' ? Infinity : LEVELS.indexOf(level);
   }
 
+  enabled(level: (typeof LEVELS)[number]): boolean {
+    return LEVELS.indexOf(level) >= this.min;
+  }
+
   write(
     level: (typeof LEVELS)[number],
     message: unknown,

@@ -34,6 +34,7 @@ export class SessionService {
   private readonly cfg: AppConfig['session'];
   private readonly inFlight = new Map<string, Promise<SealedSession>>();
   private readonly recent = new Map<string, { result: SealedSession; until: number }>();
+  private readonly meOf = new WeakMap<SessionData, MeResponse>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -178,7 +179,17 @@ export class SessionService {
     }
   }
 
+  /** What /api/me says for a session; computed once per (cached) session object. */
   me(session: SessionData): MeResponse {
+    let me = this.meOf.get(session);
+    if (!me) {
+      me = this.describe(session);
+      this.meOf.set(session, me);
+    }
+    return me;
+  }
+
+  private describe(session: SessionData): MeResponse {
     return {
       user: session.user,
       eligibility: session.elig,

@@ -5,6 +5,8 @@
 // bounded in size; only successes are stored; tokens signed by a key that left Auth0's
 // key set are dropped.
 
+import { BoundedCache } from '../common/bounded-cache';
+
 export interface CachedToken {
   claims: Record<string, unknown>;
   kid: string;
@@ -12,9 +14,11 @@ export interface CachedToken {
 }
 
 export class VerifiedTokenCache {
-  private readonly entries = new Map<string, CachedToken>();
+  private readonly entries: BoundedCache<string, CachedToken>;
 
-  constructor(readonly maxEntries = 10_000) {}
+  constructor(readonly maxEntries = 10_000) {
+    this.entries = new BoundedCache(maxEntries);
+  }
 
   get(token: string, now: number): Record<string, unknown> | undefined {
     const entry = this.entries.get(token);
@@ -32,16 +36,12 @@ export class VerifiedTokenCache {
     if (typeof exp !== 'number' || exp * 1000 <= now) return;
     if (nbf !== undefined && (typeof nbf !== 'number' || nbf * 1000 > now)) return;
     if (this.entries.has(token)) return;
-    if (this.entries.size >= this.maxEntries) {
-      // Map iterates in insertion order: the first entry is the oldest.
-      this.entries.delete(this.entries.keys().next().value!);
-    }
     this.entries.set(token, { claims, kid, expiresAt: exp * 1000 });
   }
 
   dropKeys(kids: readonly string[]): void {
     const gone = new Set(kids);
-    for (const [token, entry] of this.entries) if (gone.has(entry.kid)) this.entries.delete(token);
+    this.entries.deleteWhere((entry) => gone.has(entry.kid));
   }
 
   get size(): number {
