@@ -99,3 +99,27 @@ describe('auth caches are safe', () => {
     for (let i = 0; i < 3; i++) expect((await greet(token)).status).toBe(401);
   });
 });
+
+describe('signing keys unreachable', () => {
+  it('a token whose key cannot be fetched is 503 upstream_unavailable, not 401', async () => {
+    const stack = await startStack();
+    try {
+      stack.auth0.setFaults({ status: 503, paths: ['/.well-known/jwks.json'] });
+      const now = Math.floor(Date.now() / 1000);
+      const token = stack.auth0.signToken({
+        iss: stack.auth0.issuer,
+        sub: 'email|0123456789abcdef01234567',
+        aud: stack.auth0.audience,
+        azp: stack.auth0.clientId,
+        iat: now,
+        exp: now + 60,
+      });
+      const res = await stack.client().get('/api/greeting', { authorization: `Bearer ${token}` });
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe('upstream_unavailable');
+      expect(res.headers.get('retry-after')).toBe('5');
+    } finally {
+      await stack.stop();
+    }
+  });
+});

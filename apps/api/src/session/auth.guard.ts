@@ -15,6 +15,14 @@ import { SessionCookie } from './session-cookie';
 import type { AuthUser } from './session.types';
 import { TokenVerifier } from './token-verifier';
 
+/** Failures that are the token's fault: 401, never 503. */
+const TOKEN_FAULTS = new Set([
+  'JsonWebTokenError',
+  'TokenExpiredError',
+  'NotBeforeError',
+  'SigningKeyNotFoundError',
+]);
+
 @Injectable()
 export class AuthGuard extends PassportAuthGuard('jwt') {
   private readonly clientId: string;
@@ -74,9 +82,25 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
       );
     }
     if (!user) {
+      // passport-jwt reports every failure as `info`: the token's own faults, an unknown kid,
+      // and also a key set that could not be fetched.
       const name = (info as { name?: string } | undefined)?.name;
-      if (name === 'TokenExpiredError')
+      if (name === 'TokenExpiredError') {
         throw new DomainError('session_expired', 'Your session needs refreshing.');
+      }
+      if (
+        info instanceof Error &&
+        !TOKEN_FAULTS.has(name ?? '') &&
+        info.message !== 'No auth token'
+      ) {
+        throw new DomainError(
+          'upstream_unavailable',
+          'Sign-in keys are unavailable. Try again shortly.',
+          {
+            retryAfterSeconds: 5,
+          },
+        );
+      }
       throw new DomainError('unauthenticated', 'Sign in to continue.');
     }
     return user as TUser;

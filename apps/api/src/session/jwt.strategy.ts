@@ -8,18 +8,29 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { SigningKeyNotFoundError } from 'jwks-rsa';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { KeyObject } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import type { AuthUser, SessionData } from './session.types';
 import { TokenVerifier } from './token-verifier';
+import { verifyRs256 } from './rs256-verifier';
 import { tokenKid } from './verified-token-cache';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
 
+type JwtVerifier = (
+  token: string,
+  key: unknown,
+  options: unknown,
+  callback: (err: Error | null, claims?: Record<string, unknown>) => void,
+) => void;
+
 export type RequestWithSession = FastifyRequest & {
   portcullisSession?: SessionData;
   user?: AuthUser;
+  /** The kid of the token being verified (set by the key provider, read by validate). */
+  portcullisKid?: string;
 };
 
 const fromBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
@@ -86,22 +97,38 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       passReqToCallback: true,
     } as never);
     this.clientId = config.auth0.clientId;
-    // jsonwebtoken reads `clockTimestamp` from the options passport-jwt keeps; making it
-    // follow the injected Clock gives verification and the verified-token cache one notion
-    // of "now" (and lets tests move time instead of sleeping).
-    const verifyOptions = (this as unknown as { _verifOpts?: Record<string, unknown> })._verifOpts;
-    if (verifyOptions) {
-      Object.defineProperty(verifyOptions, 'clockTimestamp', {
-        get: () => Math.floor(this.clock.now() / 1000),
-        enumerable: true,
-      });
-    }
+    // passport-jwt verifies through its replaceable static `JwtVerifier` (jsonwebtoken by
+    // default); ours checks the same claims on the KeyObject with one-shot crypto.verify,
+    // against the injected clock — one notion of "now" for verification and the caches.
+    const check = {
+      issuer: config.auth0.issuer,
+      audience: config.auth0.audience,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    };
+    (Strategy as unknown as { JwtVerifier: JwtVerifier }).JwtVerifier = (
+      token,
+      key,
+      _options,
+      callback,
+    ) => {
+      let claims: Record<string, unknown>;
+      try {
+        claims = verifyRs256(token, key as KeyObject, {
+          ...check,
+          now: Math.floor(clock.now() / 1000),
+        });
+      } catch (err) {
+        callback(err as Error);
+        return;
+      }
+      callback(null, claims);
+    };
   }
 
   validate(req: RequestWithSession, payload: Record<string, unknown>): AuthUser {
     const user = toPrincipal(req, payload, this.clientId);
     const token = extractToken(req);
-    const kid = token ? tokenKid(token) : undefined;
+    const kid = req.portcullisKid;
     if (token && kid) this.verifier.verified.set(token, kid, payload, this.clock.now());
     return user;
   }
