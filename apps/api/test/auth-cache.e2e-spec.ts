@@ -1,6 +1,7 @@
 // The guard's caches (verified tokens, decrypted cookies, keys per kid) must never make it
 // accept what full verification would refuse.
 import { generateKeyPairSync, sign as rsaSign } from 'node:crypto';
+import { TokenVerifier } from '../src/session/token-verifier';
 import { ADA, signIn, startStack, type Stack } from './harness';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -118,6 +119,39 @@ describe('signing keys unreachable', () => {
       expect(res.status).toBe(503);
       expect(res.body.code).toBe('upstream_unavailable');
       expect(res.headers.get('retry-after')).toBe('5');
+    } finally {
+      await stack.stop();
+    }
+  });
+});
+
+describe('the verified-token cache is used', () => {
+  it('a token verified once is answered from the cache afterwards (no second signature check)', async () => {
+    const stack = await startStack();
+    try {
+      const verifier = stack.app.get(TokenVerifier);
+      const now = Math.floor(Date.now() / 1000);
+      const token = stack.auth0.signToken({
+        iss: stack.auth0.issuer,
+        sub: 'email|0123456789abcdef01234567',
+        aud: stack.auth0.audience,
+        azp: stack.auth0.clientId,
+        iat: now,
+        exp: now + 60,
+      });
+      const before = verifier.verified.size;
+      expect(
+        (await stack.client().get('/api/greeting', { authorization: `Bearer ${token}` })).status,
+      ).toBe(200);
+      expect(verifier.verified.size).toBe(before + 1);
+      expect(verifier.verified.get(token, Date.now())).toMatchObject({
+        sub: 'email|0123456789abcdef01234567',
+      });
+      // A refused token is never stored.
+      await stack
+        .client()
+        .get('/api/greeting', { authorization: `Bearer ${token.slice(0, -3)}AAA` });
+      expect(verifier.verified.size).toBe(before + 1);
     } finally {
       await stack.stop();
     }

@@ -8,7 +8,7 @@ import { ADA, CHARLES, RESULTS_DIR, startStack, type Stack } from './stack';
 
 // The target for the first load of /login: at most 100 kB of gzip JS. React 19 and
 // TanStack Router alone take about 95 kB (see README). The schemas chunk (contract-*.js) is
-// fetched once the page is idle, after first paint, and is reported on its own.
+// fetched once the login page is on screen and the browser is idle, and is reported on its own.
 const FIRST_LOAD_CEILING_KB = 100;
 const AFTER_PAINT = /\/assets\/contract-[^/]+\.js$/;
 

@@ -1,7 +1,6 @@
 import { RouterProvider } from '@tanstack/react-router';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { loadContract } from './api/contract';
 import { createApp } from './app';
 import './styles.css';
 
@@ -17,12 +16,3 @@ if (root) {
     </StrictMode>,
   );
 }
-
-// The response and input schemas are not needed to paint the page: fetch them once it is idle.
-const whenIdle: (fn: () => void) => void =
-  typeof requestIdleCallback === 'function'
-    ? (fn) => requestIdleCallback(fn)
-    : (fn) => setTimeout(fn, 1);
-whenIdle(() => {
-  loadContract().catch(() => undefined);
-});

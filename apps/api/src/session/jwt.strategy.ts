@@ -76,7 +76,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     super({
       jwtFromRequest: extractToken as never,
       secretOrKeyProvider: (
-        _req: unknown,
+        req: RequestWithSession,
         rawJwt: string,
         done: (err: unknown, key?: unknown) => void,
       ) => {
@@ -85,6 +85,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
           done(new SigningKeyNotFoundError('The token names no signing key'));
           return;
         }
+        req.portcullisKid = kid;
         verifier.keys.key(kid).then(
           (key) => done(null, key),
           (err: unknown) => done(err),

@@ -47,6 +47,18 @@ export function LoginPage() {
   const ids = useId();
   const errorId = `${ids}-error`;
 
+  // The schemas that check what is typed (and what the API answers) are not needed to paint
+  // this page: fetch them once it is on screen and the browser is idle.
+  useEffect(() => {
+    const load = () => void loadContract().catch(() => undefined);
+    if (typeof requestIdleCallback === 'function') {
+      const id = requestIdleCallback(load, { timeout: 2000 });
+      return () => cancelIdleCallback(id);
+    }
+    const timer = setTimeout(load, 1);
+    return () => clearTimeout(timer);
+  }, []);
+
   // The local mailbox exists only when the API runs on the emulators; ask once, when needed.
   const onCodeStep = step.kind === 'code';
   useEffect(() => {
