@@ -44,6 +44,7 @@ describe('auth caches are safe', () => {
     const token = stack.auth0.signToken(claims({ exp: Math.floor(Date.now() / 1000) + 60 }));
     expect((await greet(token)).status).toBe(200);
     expect((await greet(token)).status).toBe(200);
+    expect(stack.app.get(TokenVerifier).verified.get(token, Date.now())).toBeDefined();
     stack.setApiClockOffset(120_000);
     const res = await greet(token);
     expect(res.status).toBe(401);
@@ -61,12 +62,17 @@ describe('auth caches are safe', () => {
 
   it('a token signed by a key removed from the JWKS is refused once the key set is refreshed', async () => {
     const token = stack.auth0.signToken(claims());
+    const verifier = stack.app.get(TokenVerifier);
+    // Twice: from the second sighting on, the token is in the verified-token cache.
     expect((await greet(token)).status).toBe(200);
+    expect((await greet(token)).status).toBe(200);
+    expect(verifier.verified.get(token, Date.now())).toBeDefined();
     stack.auth0.rotateKeys({ retirePrevious: true });
     // Still served from the cache: the API has not seen the new key set yet.
     expect((await greet(token)).status).toBe(200);
     // A token with a kid the API does not know makes it fetch the key set again.
     expect((await greet(unknownKidToken())).status).toBe(401);
+    expect(verifier.verified.get(token, Date.now())).toBeUndefined();
     const res = await greet(token);
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('unauthenticated');
@@ -77,6 +83,8 @@ describe('auth caches are safe', () => {
   it('a forged token sharing a prefix with a cached one is refused', async () => {
     const token = stack.auth0.signToken(claims());
     expect((await greet(token)).status).toBe(200);
+    expect((await greet(token)).status).toBe(200);
+    expect(stack.app.get(TokenVerifier).verified.get(token, Date.now())).toBeDefined();
     const [h, p, s] = token.split('.') as [string, string, string];
     const flipped = s.slice(0, -2) + (s.endsWith('AA') ? 'BB' : 'AA');
     const forgeries = [
@@ -140,13 +148,18 @@ describe('the verified-token cache is used', () => {
         exp: now + 60,
       });
       const before = verifier.verified.size;
-      expect(
-        (await stack.client().get('/api/greeting', { authorization: `Bearer ${token}` })).status,
-      ).toBe(200);
+      const greet = () => stack.client().get('/api/greeting', { authorization: `Bearer ${token}` });
+      // Seen once: verified, not stored (one-time tokens leave nothing behind).
+      expect((await greet()).status).toBe(200);
+      expect(verifier.verified.size).toBe(before);
+      // Seen again: verified and stored; from then on answered from the cache.
+      expect((await greet()).status).toBe(200);
       expect(verifier.verified.size).toBe(before + 1);
       expect(verifier.verified.get(token, Date.now())).toMatchObject({
         sub: 'email|0123456789abcdef01234567',
       });
+      expect((await greet()).status).toBe(200);
+      expect(verifier.verified.size).toBe(before + 1);
       // A refused token is never stored.
       await stack
         .client()

@@ -10,7 +10,7 @@ import { VerifiedTokenCache } from './verified-token-cache';
 @Injectable()
 export class TokenVerifier {
   readonly keys: JwksKeyStore;
-  readonly verified = new VerifiedTokenCache(10_000);
+  readonly verified = new VerifiedTokenCache(10_000, { admitOnSecondSight: true });
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, clock: Clock) {
     // jwks-rsa fetches and converts the JWKS; caching and rate limiting are the key store's.

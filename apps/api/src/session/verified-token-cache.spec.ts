@@ -43,6 +43,15 @@ describe(VerifiedTokenCache.name, () => {
     expect(cache.get('aaa.bbb.ccc ', now)).toBeUndefined();
   });
 
+  it('with admitOnSecondSight, stores a token the second time it verifies', () => {
+    const cache = new VerifiedTokenCache(100, { admitOnSecondSight: true });
+    cache.set('one-time', 'k', claims(60), now);
+    expect(cache.get('one-time', now)).toBeUndefined();
+    expect(cache.size).toBe(0);
+    cache.set('one-time', 'k', claims(60), now);
+    expect(cache.get('one-time', now)).toEqual(claims(60));
+  });
+
   it('drops the tokens of removed keys and keeps the others', () => {
     const cache = new VerifiedTokenCache();
     cache.set('a', 'old', claims(60), now);

@@ -3,7 +3,9 @@
 // byte, signature included, is a different key); entries live until the token's `exp`
 // (no clock tolerance: a cached entry never outlives what strict verification allows);
 // bounded in size; only successes are stored; tokens signed by a key that left Auth0's
-// key set are dropped.
+// key set are dropped. With `admitOnSecondSight`, a token is only stored the second time it
+// verifies: a flood of one-time tokens then leaves nothing behind for the GC to promote and
+// mark (a small "doorkeeper" set remembers the signatures seen once).
 
 import { BoundedCache } from '../common/bounded-cache';
 
@@ -15,9 +17,14 @@ export interface CachedToken {
 
 export class VerifiedTokenCache {
   private readonly entries: BoundedCache<string, CachedToken>;
+  private readonly seenOnce: BoundedCache<string, true> | undefined;
 
-  constructor(readonly maxEntries = 10_000) {
+  constructor(
+    readonly maxEntries = 10_000,
+    { admitOnSecondSight = false }: { admitOnSecondSight?: boolean } = {},
+  ) {
     this.entries = new BoundedCache(maxEntries);
+    this.seenOnce = admitOnSecondSight ? new BoundedCache(maxEntries * 4) : undefined;
   }
 
   get(token: string, now: number): Record<string, unknown> | undefined {
@@ -36,6 +43,17 @@ export class VerifiedTokenCache {
     if (typeof exp !== 'number' || exp * 1000 <= now) return;
     if (nbf !== undefined && (typeof nbf !== 'number' || nbf * 1000 > now)) return;
     if (this.entries.has(token)) return;
+    if (this.seenOnce) {
+      // The signature's tail names the token well enough for an admission decision (a
+      // collision only means caching one token early); the cache itself is keyed by the
+      // whole token.
+      const tail = token.slice(-24);
+      if (!this.seenOnce.has(tail)) {
+        this.seenOnce.set(tail, true);
+        return;
+      }
+      this.seenOnce.delete(tail);
+    }
     this.entries.set(token, { claims, kid, expiresAt: exp * 1000 });
   }
 
