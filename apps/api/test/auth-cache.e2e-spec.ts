@@ -2,7 +2,7 @@
 // accept what full verification would refuse.
 import { generateKeyPairSync, sign as rsaSign } from 'node:crypto';
 import { TokenVerifier } from '../src/session/token-verifier';
-import { ADA, signIn, startStack, type Stack } from './harness';
+import { ADA, accessClaims, signIn, startStack, type Stack } from './harness';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
@@ -17,19 +17,7 @@ describe('auth caches are safe', () => {
     await stack.stop();
   });
 
-  function claims(overrides: Record<string, unknown> = {}) {
-    const now = Math.floor(Date.now() / 1000);
-    return {
-      iss: stack.auth0.issuer,
-      sub: 'email|0123456789abcdef01234567',
-      aud: [stack.auth0.audience, `${stack.auth0.issuer}userinfo`],
-      azp: stack.auth0.clientId,
-      scope: 'openid email',
-      iat: now,
-      exp: now + 60,
-      ...overrides,
-    };
-  }
+  const claims = (overrides: Record<string, unknown> = {}) => accessClaims(stack, overrides);
 
   const greet = (token: string) =>
     stack.client().get('/api/greeting', { authorization: `Bearer ${token}` });
@@ -114,15 +102,7 @@ describe('signing keys unreachable', () => {
     const stack = await startStack();
     try {
       stack.auth0.setFaults({ status: 503, paths: ['/.well-known/jwks.json'] });
-      const now = Math.floor(Date.now() / 1000);
-      const token = stack.auth0.signToken({
-        iss: stack.auth0.issuer,
-        sub: 'email|0123456789abcdef01234567',
-        aud: stack.auth0.audience,
-        azp: stack.auth0.clientId,
-        iat: now,
-        exp: now + 60,
-      });
+      const token = stack.auth0.signToken(accessClaims(stack));
       const res = await stack.client().get('/api/greeting', { authorization: `Bearer ${token}` });
       expect(res.status).toBe(503);
       expect(res.body.code).toBe('upstream_unavailable');
@@ -138,15 +118,7 @@ describe('the verified-token cache is used', () => {
     const stack = await startStack();
     try {
       const verifier = stack.app.get(TokenVerifier);
-      const now = Math.floor(Date.now() / 1000);
-      const token = stack.auth0.signToken({
-        iss: stack.auth0.issuer,
-        sub: 'email|0123456789abcdef01234567',
-        aud: stack.auth0.audience,
-        azp: stack.auth0.clientId,
-        iat: now,
-        exp: now + 60,
-      });
+      const token = stack.auth0.signToken(accessClaims(stack));
       const before = verifier.verified.size;
       const greet = () => stack.client().get('/api/greeting', { authorization: `Bearer ${token}` });
       // Seen once: verified, not stored (one-time tokens leave nothing behind).

@@ -192,3 +192,21 @@ export async function signIn(stack: Stack, email = ADA): Promise<Client> {
 export function auth0Calls(stack: Stack, path: string): number {
   return stack.auth0.requests().filter((r) => r.path === path).length;
 }
+
+/**
+ * Claims of an access token as the Auth0 emulator issues them to the API's client, for
+ * tests that sign their own (`stack.auth0.signToken(accessClaims(stack, { ... }))`).
+ */
+export function accessClaims(stack: Stack, overrides: Record<string, unknown> = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: stack.auth0.issuer,
+    sub: 'email|0123456789abcdef01234567',
+    aud: [stack.auth0.audience, `${stack.auth0.issuer}userinfo`],
+    azp: stack.auth0.clientId,
+    scope: 'openid email',
+    iat: now,
+    exp: now + 60,
+    ...overrides,
+  };
+}

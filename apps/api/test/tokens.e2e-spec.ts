@@ -1,6 +1,6 @@
 import { createHmac, generateKeyPairSync, sign as rsaSign } from 'node:crypto';
 import { MeResponseSchema, ProblemSchema } from '@portcullis/shared';
-import { ADA, auth0Calls, signIn, startStack, type Stack } from './harness';
+import { ADA, accessClaims, auth0Calls, signIn, startStack, type Stack } from './harness';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
@@ -21,19 +21,8 @@ describe('sessions and tokens', () => {
     stack.auth0.configure({ accessTokenTtlSeconds: 86400, refreshReuseIntervalSeconds: 0 });
   });
 
-  function validClaims(overrides: Record<string, unknown> = {}) {
-    const now = Math.floor(Date.now() / 1000);
-    return {
-      iss: stack.auth0.issuer,
-      sub: 'email|0123456789abcdef01234567',
-      aud: [stack.auth0.audience, `${stack.auth0.issuer}userinfo`],
-      azp: stack.auth0.clientId,
-      scope: 'openid email offline_access',
-      iat: now,
-      exp: now + 600,
-      ...overrides,
-    };
-  }
+  const validClaims = (overrides: Record<string, unknown> = {}) =>
+    accessClaims(stack, { exp: Math.floor(Date.now() / 1000) + 600, ...overrides });
 
   it('an expired access token makes /me answer 401 session_expired, and refresh restores the session', async () => {
     // Tokens issued "an hour ago" with a 10-minute lifetime are already expired.
