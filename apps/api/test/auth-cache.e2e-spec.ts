@@ -68,6 +68,18 @@ describe('auth caches are safe', () => {
     expect((await greet(stack.auth0.signToken(claims()))).status).toBe(200);
   });
 
+  it('a cookie session whose signing key left the JWKS is refused once the key set is refreshed', async () => {
+    const client = await signIn(stack, ADA);
+    // Enough requests for the session's principal to be served from the caches.
+    for (let i = 0; i < 3; i++) expect((await client.get('/api/me')).status).toBe(200);
+    stack.auth0.rotateKeys({ retirePrevious: true });
+    expect((await client.get('/api/me')).status).toBe(200);
+    expect((await greet(unknownKidToken())).status).toBe(401);
+    const res = await client.get('/api/me');
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe('unauthenticated');
+  });
+
   it('a forged token sharing a prefix with a cached one is refused', async () => {
     const token = stack.auth0.signToken(claims());
     expect((await greet(token)).status).toBe(200);

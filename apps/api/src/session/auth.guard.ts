@@ -11,8 +11,8 @@ import { DomainError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { extractToken, toPrincipal, type RequestWithSession } from './jwt.strategy';
 import { IS_PUBLIC } from './public.decorator';
-import { SessionCookie } from './session-cookie';
-import type { AuthUser } from './session.types';
+import { SessionCookie, type CookieRead } from './session-cookie';
+import type { AuthUser, SessionData } from './session.types';
 import { TokenVerifier } from './token-verifier';
 
 /** Failures that are the token's fault: 401, never 503. */
@@ -26,6 +26,11 @@ const TOKEN_FAULTS = new Set([
 @Injectable()
 export class AuthGuard extends PassportAuthGuard('jwt') {
   private readonly clientId: string;
+  /** The principal of a session whose token was verified: until its exp, or keys change. */
+  private readonly principals = new WeakMap<
+    SessionData,
+    { user: AuthUser; expiresAt: number; generation: number }
+  >();
 
   constructor(
     private readonly reflector: Reflector,
@@ -38,7 +43,12 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     this.clientId = config.auth0.clientId;
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous when everything is known from the caches (a public route; a session or
+   * Bearer token verified before), so the common case costs no promise; otherwise it
+   * decrypts the cookie and/or verifies the token through passport-jwt.
+   */
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
       context.getHandler(),
       context.getClass(),
@@ -46,7 +56,22 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     if (isPublic) return true;
     const req = context.switchToHttp().getRequest<RequestWithSession>();
     const now = this.clock.now();
-    const read = await this.cookie.read(req);
+    const read = this.cookie.readCached(req);
+    if (!read) return this.decryptThenVerify(context, req, now);
+    this.applyCookie(req, read, now);
+    return this.fromCaches(req, now) || this.verifyFully(context);
+  }
+
+  private async decryptThenVerify(
+    context: ExecutionContext,
+    req: RequestWithSession,
+    now: number,
+  ): Promise<boolean> {
+    this.applyCookie(req, await this.cookie.read(req), now);
+    return this.fromCaches(req, now) || this.verifyFully(context);
+  }
+
+  private applyCookie(req: RequestWithSession, read: CookieRead, now: number): void {
     if (read.state === 'ok') {
       if (now >= read.session.abs || now >= read.session.exp) {
         throw new DomainError('session_expired', 'Your session has ended. Sign in again.');
@@ -55,14 +80,35 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     } else if (read.state === 'invalid' && !req.headers.authorization) {
       throw new DomainError('unauthenticated', 'Sign in to continue.');
     }
-    const token = extractToken(req);
-    if (token) {
-      const claims = this.verifier.verified.get(token, now);
-      if (claims) {
-        req.user = toPrincipal(req, claims, this.clientId);
+  }
+
+  /** True when the request is authenticated from what was verified before. */
+  private fromCaches(req: RequestWithSession, now: number): boolean {
+    const session = req.portcullisSession;
+    if (session) {
+      const known = this.principals.get(session);
+      if (known && known.generation === this.verifier.generation && now < known.expiresAt) {
+        req.user = known.user;
         return true;
       }
     }
+    const token = extractToken(req);
+    if (!token) return false;
+    const claims = this.verifier.verified.get(token, now);
+    if (!claims) return false;
+    const user = toPrincipal(req, claims, this.clientId);
+    if (session && typeof claims.exp === 'number') {
+      this.principals.set(session, {
+        user,
+        expiresAt: claims.exp * 1000,
+        generation: this.verifier.generation,
+      });
+    }
+    req.user = user;
+    return true;
+  }
+
+  private async verifyFully(context: ExecutionContext): Promise<boolean> {
     return (await super.canActivate(context)) as boolean;
   }
 

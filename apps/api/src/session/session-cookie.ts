@@ -16,6 +16,8 @@ const SEALED = /^[A-Za-z0-9_.-]+$/;
 export type CookieRead =
   { state: 'absent' } | { state: 'invalid' } | { state: 'ok'; session: SessionData };
 
+const ABSENT: CookieRead = { state: 'absent' };
+
 /** The value of cookie `name` in a Cookie header, or undefined. */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
@@ -50,6 +52,17 @@ export class SessionCookie {
 
   raw(req: FastifyRequest): string | undefined {
     return cookieValue(req.headers.cookie, this.name);
+  }
+
+  /**
+   * The cookie's state when it can be told without decrypting (no cookie, or one decrypted
+   * before); undefined when `read` has to decrypt it.
+   */
+  readCached(req: FastifyRequest): CookieRead | undefined {
+    const raw = this.raw(req);
+    if (!raw) return ABSENT;
+    const cached = this.opened.get(raw);
+    return cached ? { state: 'ok', session: cached } : undefined;
   }
 
   async read(req: FastifyRequest): Promise<CookieRead> {

@@ -11,6 +11,8 @@ import { VerifiedTokenCache } from './verified-token-cache';
 export class TokenVerifier {
   readonly keys: JwksKeyStore;
   readonly verified = new VerifiedTokenCache(10_000, { admitOnSecondSight: true });
+  /** Bumped whenever keys leave the JWKS: anything derived from earlier verifications is stale. */
+  generation = 0;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig, clock: Clock) {
     // jwks-rsa fetches and converts the JWKS; caching and rate limiting are the key store's.
@@ -21,6 +23,9 @@ export class TokenVerifier {
       timeout: config.auth0.timeoutMs,
     });
     this.keys = new JwksKeyStore(client, { now: () => clock.now() });
-    this.keys.onKeysRemoved((kids) => this.verified.dropKeys(kids));
+    this.keys.onKeysRemoved((kids) => {
+      this.generation++;
+      this.verified.dropKeys(kids);
+    });
   }
 }
