@@ -3,6 +3,7 @@
 // must end sessions at the next refresh, not after a cache lifetime.
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { BoundedCache } from '../common/bounded-cache';
 import { Clock } from '../common/clock';
 import { EligibilityRepository, type EligibilityRecord } from './eligibility.types';
 
@@ -15,7 +16,7 @@ const MAX_ENTRIES = 10_000;
 
 @Injectable()
 export class EligibilityService {
-  private readonly cache = new Map<string, Entry>();
+  private readonly cache = new BoundedCache<string, Entry>(MAX_ENTRIES);
   private readonly ttlMs: number;
 
   constructor(
@@ -38,10 +39,7 @@ export class EligibilityService {
     }
     const record = await this.repository.findEligible(email);
     if (this.ttlMs > 0) {
-      this.cache.delete(email);
       this.cache.set(email, { record, expiresAt: now + this.ttlMs });
-      // Map keeps insertion order: the first key is the oldest.
-      if (this.cache.size > MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     }
     return record;
   }

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { MeResponse } from '@portcullis/shared';
 import { Auth0Client } from '../auth0/auth0.client';
+import { BoundedCache } from '../common/bounded-cache';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { EligibilityService } from '../eligibility/eligibility.service';
@@ -15,7 +16,9 @@ const MAX_PROFILES = 10_000;
 
 @Injectable()
 export class MeService {
-  private readonly profiles = new Map<string, { me: MeResponse; until: number }>();
+  private readonly profiles = new BoundedCache<string, { me: MeResponse; until: number }>(
+    MAX_PROFILES,
+  );
 
   constructor(
     private readonly sessions: SessionService,
@@ -56,8 +59,6 @@ export class MeService {
         absoluteExpiresAt: new Date(exp).toISOString(),
       },
     };
-    if (this.profiles.size >= MAX_PROFILES)
-      this.profiles.delete(this.profiles.keys().next().value!);
     this.profiles.set(key, { me, until: exp });
     return me;
   }
