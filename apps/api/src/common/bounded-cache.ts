@@ -60,3 +60,50 @@ export class BoundedCache<K, V> {
     this.current.set(key, value);
   }
 }
+
+/** How many trailing characters index a long key: 12 base64url chars are 72 bits. */
+const TAIL = 12;
+
+/**
+ * A BoundedCache for long string keys: access tokens and sealed cookies (1–2 KB). V8 hashes
+ * a string the first time it is used as a Map key, and every request brings a fresh string,
+ * so a plain Map lookup hashes the whole token each time (≈3.5 µs for 1.5 KB, measured).
+ * Here entries are indexed by the key's last 12 characters — the tail of a signature or an
+ * AES-GCM tag, as good as random — and a hit is confirmed by comparing the whole key, which
+ * costs a fraction of hashing it. A tail shared by two keys only means one replaces the
+ * other (a miss, never a wrong hit). Slices under 13 characters are copies in V8, so an
+ * index never keeps a bigger string alive.
+ */
+export class LongKeyCache<V> {
+  private readonly entries: BoundedCache<string, { key: string; value: V }>;
+
+  constructor(readonly maxEntries: number) {
+    this.entries = new BoundedCache(maxEntries);
+  }
+
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key.slice(-TAIL));
+    return entry !== undefined && entry.key === key ? entry.value : undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.set(key.slice(-TAIL), { key, value });
+  }
+
+  delete(key: string): void {
+    const tail = key.slice(-TAIL);
+    if (this.entries.get(tail)?.key === key) this.entries.delete(tail);
+  }
+
+  deleteWhere(drop: (value: V, key: string) => boolean): void {
+    this.entries.deleteWhere((entry) => drop(entry.value, entry.key));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

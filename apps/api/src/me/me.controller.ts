@@ -12,7 +12,7 @@ export class MeController {
   /** Who is signed in, their eligibility record and when the session ends. */
   @Get()
   @Header('Cache-Control', 'no-store')
-  me(@CurrentUser() user: AuthUser, @Req() req: FastifyRequest): Promise<MeResponse> {
+  me(@CurrentUser() user: AuthUser, @Req() req: FastifyRequest): MeResponse | Promise<MeResponse> {
     const auth = req.headers.authorization;
     const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
     return this.meService.me(user, bearer);

@@ -1,11 +1,10 @@
 // What /api/me says. With the session cookie it is read from the session itself (no
 // upstream call). With a Bearer token there is no session: the profile comes from Auth0's
 // /userinfo and eligibility from Salesforce, both cached until the token expires.
-import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { MeResponse } from '@portcullis/shared';
 import { Auth0Client } from '../auth0/auth0.client';
-import { BoundedCache } from '../common/bounded-cache';
+import { LongKeyCache } from '../common/bounded-cache';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { EligibilityService } from '../eligibility/eligibility.service';
@@ -16,9 +15,8 @@ const MAX_PROFILES = 10_000;
 
 @Injectable()
 export class MeService {
-  private readonly profiles = new BoundedCache<string, { me: MeResponse; until: number }>(
-    MAX_PROFILES,
-  );
+  /** Keyed by the token, like the verified-token cache; an entry ends at the token's exp. */
+  private readonly profiles = new LongKeyCache<{ me: MeResponse; until: number }>(MAX_PROFILES);
 
   constructor(
     private readonly sessions: SessionService,
@@ -27,14 +25,17 @@ export class MeService {
     private readonly clock: Clock,
   ) {}
 
-  async me(user: AuthUser, bearerToken: string | undefined): Promise<MeResponse> {
+  /** Synchronous when the answer is known (a session; a Bearer token seen before). */
+  me(user: AuthUser, bearerToken: string | undefined): MeResponse | Promise<MeResponse> {
     if (user.session) return this.sessions.me(user.session);
     if (!bearerToken) throw new DomainError('unauthenticated', 'Sign in to continue.');
     const now = this.clock.now();
-    const key = createHash('sha256').update(bearerToken).digest('base64url');
-    const hit = this.profiles.get(key);
+    const hit = this.profiles.get(bearerToken);
     if (hit && hit.until > now) return hit.me;
+    return this.fromAuth0(user, bearerToken, now);
+  }
 
+  private async fromAuth0(user: AuthUser, bearerToken: string, now: number): Promise<MeResponse> {
     const info = await this.auth0.userInfo(bearerToken);
     const email = typeof info?.email === 'string' ? info.email.toLowerCase() : undefined;
     if (!info || info.sub !== user.id || !email) {
@@ -59,7 +60,7 @@ export class MeService {
         absoluteExpiresAt: new Date(exp).toISOString(),
       },
     };
-    this.profiles.set(key, { me, until: exp });
+    this.profiles.set(bearerToken, { me, until: exp });
     return me;
   }
 }

@@ -9,7 +9,7 @@ import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { extractToken, toPrincipal, type RequestWithSession } from './jwt.strategy';
+import { tokenForCache, toPrincipal, type RequestWithSession } from './jwt.strategy';
 import { IS_PUBLIC } from './public.decorator';
 import { SessionCookie, type CookieRead } from './session-cookie';
 import type { AuthUser, SessionData } from './session.types';
@@ -32,6 +32,11 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     { user: AuthUser; expiresAt: number; generation: number }
   >();
 
+  /** Whether a route is @Public(), per handler: metadata does not change after start. */
+  private readonly publicHandlers = new WeakMap<object, boolean>();
+  /** The principal of a Bearer token verified before, per cached claims object. */
+  private readonly bearerPrincipals = new WeakMap<object, AuthUser>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly cookie: SessionCookie,
@@ -49,10 +54,14 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
    * decrypts the cookie and/or verifies the token through passport-jwt.
    */
   override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
-    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const handler = context.getHandler();
+    let isPublic = this.publicHandlers.get(handler);
+    if (isPublic === undefined) {
+      isPublic =
+        this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [handler, context.getClass()]) ===
+        true;
+      this.publicHandlers.set(handler, isPublic);
+    }
     if (isPublic) return true;
     const req = context.switchToHttp().getRequest<RequestWithSession>();
     const now = this.clock.now();
@@ -92,10 +101,20 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
         return true;
       }
     }
-    const token = extractToken(req);
+    const token = tokenForCache(req);
     if (!token) return false;
     const claims = this.verifier.verified.get(token, now);
     if (!claims) return false;
+    if (!session) {
+      // A Bearer token: its principal depends on the claims alone, so it is built once.
+      let user = this.bearerPrincipals.get(claims);
+      if (!user) {
+        user = toPrincipal(req, claims, this.clientId);
+        this.bearerPrincipals.set(claims, user);
+      }
+      req.user = user;
+      return true;
+    }
     const user = toPrincipal(req, claims, this.clientId);
     if (session && typeof claims.exp === 'number') {
       this.principals.set(session, {

@@ -41,6 +41,19 @@ export function extractToken(req: RequestWithSession): string | null {
 }
 
 /**
+ * The token to look up in the verified-token cache: for the usual `Bearer <token>`, the rest
+ * of the header, without passport-jwt's regex over it. Only a lookup key: a hit is a string
+ * equal to a token that verified, which has no whitespace, so passport-jwt would have
+ * extracted exactly it; any other header misses and goes through `extractToken`.
+ */
+export function tokenForCache(req: RequestWithSession): string | null {
+  if (req.portcullisSession) return req.portcullisSession.at;
+  const header = req.headers.authorization;
+  if (header !== undefined && header.startsWith('Bearer ')) return header.slice(7);
+  return fromBearer(req);
+}
+
+/**
  * The principal for verified claims. Shared by the full verification path and the
  * verified-token cache, so both apply the same checks.
  */

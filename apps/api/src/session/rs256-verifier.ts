@@ -5,6 +5,7 @@
 // is that verifier, with jsonwebtoken's rules and error names (JsonWebTokenError,
 // TokenExpiredError, NotBeforeError) so the guard maps failures exactly as before.
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { BoundedCache } from '../common/bounded-cache';
 
 export type JwtErrorName = 'JsonWebTokenError' | 'TokenExpiredError' | 'NotBeforeError';
 
@@ -39,6 +40,23 @@ function jsonPart(part: string, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/**
+ * Decoded JOSE headers by their base64url text. Auth0 signs every token of a key with the same
+ * header, so this holds a handful of entries; junk headers cannot grow it past the bound.
+ * The objects are frozen: shared between requests, never changed.
+ */
+const headers = new BoundedCache<string, Readonly<Record<string, unknown>>>(256);
+
+/** The decoded header segment of a compact JWS (not verified), or a JwtVerifyError. */
+export function jwsHeader(segment: string): Readonly<Record<string, unknown>> {
+  let header = headers.get(segment);
+  if (header === undefined) {
+    header = Object.freeze(jsonPart(segment, 'token header'));
+    headers.set(segment, header);
+  }
+  return header;
+}
+
 /** The verified claims of an RS256 compact JWS, or a JwtVerifyError. */
 export function verifyRs256(
   token: unknown,
@@ -52,7 +70,7 @@ export function verifyRs256(
     throw new JwtVerifyError('JsonWebTokenError', 'jwt malformed');
   }
   const [h, p, s] = parts as [string, string, string];
-  const header = jsonPart(h, 'token header');
+  const header = jwsHeader(h);
   // RS256 only: no `none`, no HMAC keyed with the public key, no other algorithm.
   if (header.alg !== 'RS256') throw new JwtVerifyError('JsonWebTokenError', 'invalid algorithm');
   // RFC 7515 §4.1.11: extensions we do not understand must be refused.
@@ -62,7 +80,9 @@ export function verifyRs256(
     throw new JwtVerifyError('JsonWebTokenError', 'key is not an RSA public key');
   }
   const signature = Buffer.from(s, 'base64url');
-  if (!cryptoVerify('sha256', Buffer.from(`${h}.${p}`), key, signature)) {
+  // The signing input is ASCII (checked above): latin1 encodes it as a plain copy.
+  const signingInput = Buffer.from(token.slice(0, h.length + 1 + p.length), 'latin1');
+  if (!cryptoVerify('sha256', signingInput, key, signature)) {
     throw new JwtVerifyError('JsonWebTokenError', 'invalid signature');
   }
   const claims = jsonPart(p, 'token payload');

@@ -4,7 +4,7 @@
 // here only the one cookie is looked up, and only on routes that need it.
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { BoundedCache } from '../common/bounded-cache';
+import { LongKeyCache } from '../common/bounded-cache';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { SessionCipher } from './session-cipher';
 import type { SessionData } from './session.types';
@@ -40,7 +40,7 @@ export function cookieValue(header: string | undefined, name: string): string | 
 export class SessionCookie {
   readonly name: string;
   private readonly attributes: string;
-  private readonly opened = new BoundedCache<string, SessionData>(MAX_OPENED);
+  private readonly opened = new LongKeyCache<SessionData>(MAX_OPENED);
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,

@@ -1,0 +1,100 @@
+// Where does a route's time go? Starts the built API (pinned, as the benchmark does) with
+// --cpu-prof, loads one route with autocannon, stops the API and prints the functions with
+// the most self time. A development tool, not part of `npm run bench`:
+//   npm run profile -w @portcullis/bench -- /api/me cookie      (also: bearer, none, miss)
+//   PROFILE_SECONDS=5 (default)   the .cpuprofile is kept in .local/profiles/
+//   PROFILE_CPU=0                 no profiler: just req/s and CPU µs/req (for A/B comparisons)
+//   PROFILE_FLAGS="--trace-gc"    more node flags for the API (its output is printed at the end)
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startAuth0Emulator, startSalesforceEmulator } from '@portcullis/emulators';
+import { loadRun, rotation } from './load.mjs';
+import { pinningAvailable, pinSelf, startServer } from './servers.mjs';
+import { CodeWaiter, ADA, loginBearer, makeSessions, mintTokens } from './tokens.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(here, '..', '..');
+const API_MAIN = path.join(ROOT, 'apps', 'api', 'dist', 'main.js');
+const OUT = path.join(ROOT, '.local', 'profiles');
+const [route = '/api/health/live', auth = 'none'] = process.argv.slice(2);
+const seconds = Number(process.env.PROFILE_SECONDS) || 5;
+const profiling = process.env.PROFILE_CPU !== '0';
+
+mkdirSync(OUT, { recursive: true });
+const pin = pinningAvailable() && pinSelf();
+const codes = new CodeWaiter();
+const auth0 = await startAuth0Emulator({ port: 0, log: codes.log });
+codes.attach(auth0);
+const salesforce = await startSalesforceEmulator({ port: 0 });
+// Signing 20,000 tokens takes a while: before the API starts, so the profile is the run.
+const missTokens = auth === 'miss' ? mintTokens(auth0, 24_000) : [];
+const before = new Set(readdirSync(OUT));
+const api = await startServer({
+  name: 'portcullis',
+  pin,
+  args: [
+    '--max-semi-space-size=4',
+    '--max-old-space-size=384',
+    ...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${OUT}`] : []),
+    ...(process.env.PROFILE_FLAGS ?? '').split(' ').filter(Boolean),
+    API_MAIN,
+  ],
+  env: {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    AUTH0_DOMAIN: auth0.domain,
+    AUTH0_CLIENT_ID: auth0.clientId,
+    AUTH0_CLIENT_SECRET: auth0.clientSecret,
+    AUTH0_AUDIENCE: auth0.audience,
+    SALESFORCE_LOGIN_URL: salesforce.url,
+    SALESFORCE_CLIENT_ID: 'portcullis-dev',
+    SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
+    SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
+  },
+});
+try {
+  const run = { name: `${route} (${auth})`, server: api, path: route, duration: seconds };
+  if (auth === 'cookie') {
+    const [cookie] = await makeSessions(api.url, codes, [ADA], 1);
+    run.headers = { cookie };
+  } else if (auth === 'bearer') {
+    run.headers = { authorization: `Bearer ${await loginBearer(auth0, codes, ADA)}` };
+  } else if (auth === 'miss') {
+    run.rotate = {
+      header: 'authorization',
+      prefix: 'Bearer ',
+      source: rotation(missTokens),
+    };
+    run.amount = 20_000;
+  }
+  const result = await loadRun(run);
+  console.log(
+    `${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.cpuUsPerReq} µs CPU/req, non-2xx ${result.non2xx}`,
+  );
+} finally {
+  await api.stop();
+  if (process.env.PROFILE_FLAGS) console.log(api.output());
+  await Promise.allSettled([auth0.stop(), salesforce.stop()]);
+}
+
+if (!profiling) process.exit(0);
+const file = readdirSync(OUT).find((f) => !before.has(f) && f.endsWith('.cpuprofile'));
+if (!file) throw new Error('no profile was written');
+const profile = JSON.parse(readFileSync(path.join(OUT, file), 'utf8'));
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const self = new Map();
+const dt = profile.timeDeltas;
+let total = 0;
+profile.samples.forEach((id, i) => {
+  const n = byId.get(id);
+  const f = n.callFrame;
+  const where = f.url ? `${f.url.replace(/^.*node_modules\//, '').replace(ROOT, '')}:${f.lineNumber + 1}` : '';
+  const key = `${f.functionName || '(anonymous)'} ${where}`;
+  self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
+  total += dt[i] ?? 0;
+});
+console.log(`profile: ${path.join(OUT, file)}; self time, top 40 of ${(total / 1000).toFixed(0)} ms`);
+for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+  console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
+}
