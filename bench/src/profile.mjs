@@ -68,7 +68,22 @@ try {
     };
     run.amount = 20_000;
   }
+  const threads0 = threadCpu(api.pid);
   const result = await loadRun(run);
+  const threads1 = threadCpu(api.pid);
+  const perThread = new Map();
+  for (const [tid, { name, ticks }] of threads1) {
+    const d = ticks - (threads0.get(tid)?.ticks ?? 0);
+    perThread.set(name, (perThread.get(name) ?? 0) + d);
+  }
+  const requests = result.requests;
+  console.log(
+    'CPU per request by thread (µs, warm-up included in the ticks, so slightly high):',
+    [...perThread]
+      .filter(([, d]) => d > 0)
+      .map(([name, d]) => `${name} ${((d * 10_000) / requests).toFixed(1)}`)
+      .join(', '),
+  );
   console.log(
     `${result.rps} req/s, p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms, ${result.cpuUsPerReq} µs CPU/req, non-2xx ${result.non2xx}`,
   );
@@ -79,6 +94,22 @@ try {
 }
 
 if (!profiling) process.exit(0);
+/** utime+stime clock ticks (1/100 s) of every thread of `pid`, by tid, with its name. */
+function threadCpu(pid) {
+  const out = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      out.set(tid, { name, ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
 const file = readdirSync(OUT).find((f) => !before.has(f) && f.endsWith('.cpuprofile'));
 if (!file) throw new Error('no profile was written');
 const profile = JSON.parse(readFileSync(path.join(OUT, file), 'utf8'));
@@ -89,12 +120,16 @@ let total = 0;
 profile.samples.forEach((id, i) => {
   const n = byId.get(id);
   const f = n.callFrame;
-  const where = f.url ? `${f.url.replace(/^.*node_modules\//, '').replace(ROOT, '')}:${f.lineNumber + 1}` : '';
+  const where = f.url
+    ? `${f.url.replace(/^.*node_modules\//, '').replace(ROOT, '')}:${f.lineNumber + 1}`
+    : '';
   const key = `${f.functionName || '(anonymous)'} ${where}`;
   self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0));
   total += dt[i] ?? 0;
 });
-console.log(`profile: ${path.join(OUT, file)}; self time, top 40 of ${(total / 1000).toFixed(0)} ms`);
+console.log(
+  `profile: ${path.join(OUT, file)}; self time, top 40 of ${(total / 1000).toFixed(0)} ms`,
+);
 for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
   console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${key}`);
 }

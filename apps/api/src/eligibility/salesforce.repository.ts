@@ -4,7 +4,9 @@
 // 401 cannot make us loop; every call has a deadline (jsforce's default is 30 minutes) and
 // no automatic retries. Any failure is "upstream unavailable": eligibility fails closed.
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Connection } from '@jsforce/jsforce-node';
+// The core alone: the package's index also loads every API (bulk, metadata, streaming, …),
+// which costs ≈7 MB of RSS for nothing we use.
+import { Connection } from '@jsforce/jsforce-node/lib/core';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { DomainError } from '../common/domain-error';
 import { EligibilityRepository, type EligibilityRecord } from './eligibility.types';
