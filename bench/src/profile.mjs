@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAuth0Emulator, startSalesforceEmulator } from '@portcullis/emulators';
 import { loadRun, rotation } from './load.mjs';
-import { pinningAvailable, pinSelf, startServer } from './servers.mjs';
+import { API_FLAGS, apiEnv, pinningAvailable, pinSelf, startServer } from './servers.mjs';
 import { CodeWaiter, ADA, loginBearer, makeSessions, mintTokens } from './tokens.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,24 +34,12 @@ const api = await startServer({
   name: 'portcullis',
   pin,
   args: [
-    '--max-semi-space-size=4',
-    '--max-old-space-size=384',
+    ...API_FLAGS,
     ...(profiling ? ['--cpu-prof', `--cpu-prof-dir=${OUT}`] : []),
     ...(process.env.PROFILE_FLAGS ?? '').split(' ').filter(Boolean),
     API_MAIN,
   ],
-  env: {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    AUTH0_DOMAIN: auth0.domain,
-    AUTH0_CLIENT_ID: auth0.clientId,
-    AUTH0_CLIENT_SECRET: auth0.clientSecret,
-    AUTH0_AUDIENCE: auth0.audience,
-    SALESFORCE_LOGIN_URL: salesforce.url,
-    SALESFORCE_CLIENT_ID: 'portcullis-dev',
-    SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
-    SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
-  },
+  env: apiEnv(auth0, salesforce),
 });
 try {
   const run = { name: `${route} (${auth})`, server: api, path: route, duration: seconds };

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startAuth0Emulator, startSalesforceEmulator } from '@portcullis/emulators';
+import { apiEnv } from './servers.mjs';
 import { ADA, CodeWaiter, loginBearer, mintTokens } from './tokens.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -24,18 +25,7 @@ const codes = new CodeWaiter();
 const auth0 = await startAuth0Emulator({ port: 0, log: codes.log });
 codes.attach(auth0);
 const salesforce = await startSalesforceEmulator({ port: 0 });
-const config = loadConfig({
-  NODE_ENV: 'test',
-  LOG_LEVEL: 'warn',
-  AUTH0_DOMAIN: auth0.domain,
-  AUTH0_CLIENT_ID: auth0.clientId,
-  AUTH0_CLIENT_SECRET: auth0.clientSecret,
-  AUTH0_AUDIENCE: auth0.audience,
-  SALESFORCE_LOGIN_URL: salesforce.url,
-  SALESFORCE_CLIENT_ID: 'portcullis-dev',
-  SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
-  SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
-});
+const config = loadConfig(apiEnv(auth0, salesforce));
 const app = await createApp(config, {
   logSink: (line) => {
     if (process.env.ROUTE_COST_LOG) console.error(line);

@@ -11,7 +11,15 @@ import { fileURLToPath } from 'node:url';
 import { startAuth0Emulator, startSalesforceEmulator } from '@portcullis/emulators';
 import { CONNECTIONS, loadRun, rotation, round } from './load.mjs';
 import { fmt, report } from './report.mjs';
-import { pinningAvailable, pinSelf, SERVER_CORE, BENCH_CORE, startServer } from './servers.mjs';
+import {
+  API_FLAGS,
+  apiEnv as makeApiEnv,
+  pinningAvailable,
+  pinSelf,
+  SERVER_CORE,
+  BENCH_CORE,
+  startServer,
+} from './servers.mjs';
 import { benchContacts, signInRun } from './signin.mjs';
 import { measureSpa } from './spa.mjs';
 import {
@@ -27,9 +35,6 @@ import {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..', '..');
 const API_MAIN = path.join(ROOT, 'apps', 'api', 'dist', 'main.js');
-// The API runs as `npm start` runs it: a small young generation and a capped old one keep
-// V8 from holding on to hundreds of MB of heap pages (README, "Performance").
-const API_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=384'];
 const TEXTBOOK = path.join(here, 'textbook-server.mjs');
 
 const int = (name, fallback) => {
@@ -45,7 +50,6 @@ const MISS_TOKENS = int('BENCH_TOKENS', 20_000);
 const WARM_TOKENS = 2000;
 const VERIFY_OPS = 20_000;
 const STARTS = 3;
-const SESSION_SECRET = 'benchmark-session-secret-0123456789abcdef';
 
 const began = performance.now();
 const log = (msg) =>
@@ -82,25 +86,7 @@ const auth0 = await startAuth0Emulator({ port: 0, log: codes.log });
 codes.attach(auth0);
 const salesforce = await startSalesforceEmulator({ port: 0 });
 
-const apiEnv = {
-  NODE_ENV: 'test',
-  LOG_LEVEL: 'warn',
-  AUTH0_DOMAIN: auth0.domain,
-  AUTH0_CLIENT_ID: auth0.clientId,
-  AUTH0_CLIENT_SECRET: auth0.clientSecret,
-  AUTH0_AUDIENCE: auth0.audience,
-  SALESFORCE_LOGIN_URL: salesforce.url,
-  SALESFORCE_CLIENT_ID: 'portcullis-dev',
-  SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
-  SESSION_SECRET,
-  // The abuse limits would stop the benchmark; they are not what is measured here.
-  CODE_RESEND_SECONDS: '0',
-  CODES_PER_EMAIL_PER_HOUR: '1000000',
-  STARTS_PER_IP_PER_HOUR: '100000', // the API's maximum for this setting
-  STARTS_GLOBAL_PER_MINUTE: '1000000',
-  FAILED_CODES_PER_EMAIL: '1000000',
-  FAILED_CODES_PER_IP_PER_HOUR: '1000000',
-};
+const apiEnv = makeApiEnv(auth0, salesforce);
 const textbookEnv = {
   JWKS_URI: `${auth0.url}/.well-known/jwks.json`,
   AUTH0_ISSUER: auth0.issuer,
