@@ -65,6 +65,20 @@ export const MeResponseSchema = z.object({
 });
 export type MeResponse = z.infer<typeof MeResponseSchema>;
 
+/** One of the signed-in person's sessions (GET /api/sessions). `id` is a public handle. */
+export const SessionSummarySchema = z.object({
+  id: z.string(),
+  createdAt: IsoDateTime,
+  lastSeenAt: IsoDateTime,
+  expiresAt: IsoDateTime,
+  device: z.string(),
+  current: z.boolean(),
+});
+export type SessionSummary = z.infer<typeof SessionSummarySchema>;
+
+export const SessionsResponseSchema = z.object({ sessions: z.array(SessionSummarySchema) });
+export type SessionsResponse = z.infer<typeof SessionsResponseSchema>;
+
 export const DependencyStatusSchema = z.object({
   status: z.enum(['up', 'down']),
   latencyMs: z.optional(z.number()),
