@@ -5,6 +5,7 @@ export {
   AUTH0_EMULATOR_DEFAULTS,
   type Auth0Emulator,
   type Auth0EmulatorOptions,
+  type Auth0Settings,
   type OutboxMessage,
 } from './auth0/emulator.js';
 export {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { startAuth0Emulator, type Auth0Emulator } from '../src/auth0/emulator.js';
 
 const ADA = 'ada.lovelace@example.com';
+const GRACE = 'grace.hopper@example.com';
 const SCOPE = 'openid email offline_access';
 
 let emulator: Auth0Emulator;
@@ -84,6 +85,7 @@ beforeEach(() => {
     idTokenTtlSeconds: 36_000,
     codeTtlSeconds: 180,
     refreshReuseIntervalSeconds: 0,
+    revocationDeletesGrant: false,
   });
   clock = Date.now();
   // A fresh client per test: each caches the JWKS (jose, 30 s cooldown) for ID token checks.
@@ -441,6 +443,89 @@ describe('refresh token rotation (https://auth0.com/docs/secure/tokens/refresh-t
     await expect(auth0.oauth.revokeRefreshToken({ token: 'v1.unknown' })).resolves.toMatchObject({
       status: 200,
     });
+  });
+});
+
+describe('"Refresh Token Revocation Deletes Grant" (https://auth0.com/docs/secure/tokens/refresh-tokens/revoke-refresh-tokens)', () => {
+  /** Refreshes and answers the outcome: 'ok', or the refusal as [status, error, description]. */
+  const refreshOutcome = (refresh_token: string) =>
+    auth0.oauth.refreshTokenGrant({ refresh_token }).then(
+      () => 'ok' as const,
+      (err: unknown) => {
+        expect(err).toBeInstanceOf(AuthApiError);
+        const e = err as AuthApiError;
+        return [e.statusCode, e.error, e.error_description];
+      },
+    );
+  const REFUSED = [403, 'invalid_grant', 'Unknown or invalid refresh token.'];
+
+  test("off (the default): revoking one login's refresh token leaves the user's other login and other users alone", async () => {
+    expect(emulator.settings().revocationDeletesGrant).toBe(false);
+    const first = await login();
+    const second = await login();
+    const grace = await login(GRACE);
+    expect((await auth0.oauth.revokeRefreshToken({ token: first.refresh_token! })).status).toBe(
+      200,
+    );
+    expect(await refreshOutcome(first.refresh_token!)).toEqual(REFUSED);
+    expect(await refreshOutcome(second.refresh_token!)).toBe('ok');
+    expect(await refreshOutcome(grace.refresh_token!)).toBe('ok');
+  });
+
+  test('on: revoking one refresh token revokes every refresh token of that user for the client and audience; other users keep theirs', async () => {
+    emulator.configure({ revocationDeletesGrant: true });
+    const first = await login();
+    const second = await login();
+    // A rotated descendant of the second login dies too, not only the token handed out at login.
+    const { data: rotated } = await auth0.oauth.refreshTokenGrant({
+      refresh_token: second.refresh_token!,
+    });
+    const grace = await login(GRACE);
+    expect((await auth0.oauth.revokeRefreshToken({ token: first.refresh_token! })).status).toBe(
+      200,
+    );
+    expect(await refreshOutcome(first.refresh_token!)).toEqual(REFUSED);
+    expect(await refreshOutcome(rotated.refresh_token!)).toEqual(REFUSED);
+    expect(await refreshOutcome(grace.refresh_token!)).toBe('ok');
+    // The grant is gone, not the user: a new login gets a working refresh token again.
+    const again = await login();
+    expect(await refreshOutcome(again.refresh_token!)).toBe('ok');
+  });
+
+  test('on: a login of the same user for another audience (none: the userinfo audience) keeps its refresh token', async () => {
+    emulator.configure({ revocationDeletesGrant: true });
+    const api = await login();
+    const code = await sendCode();
+    const { data: noAudience } = await auth0.passwordless.loginWithEmail({
+      email: ADA,
+      code,
+      scope: SCOPE,
+    });
+    await auth0.oauth.revokeRefreshToken({ token: api.refresh_token! });
+    expect(await refreshOutcome(api.refresh_token!)).toEqual(REFUSED);
+    expect(await refreshOutcome(noAudience.refresh_token!)).toBe('ok');
+  });
+
+  test('on: revoking a token that no longer works (its family died of reuse) revokes nothing else; unknown tokens still answer 200', async () => {
+    emulator.configure({ revocationDeletesGrant: true });
+    const first = await login();
+    const second = await login();
+    await auth0.oauth.refreshTokenGrant({ refresh_token: first.refresh_token! });
+    expect(await refreshOutcome(first.refresh_token!)).toEqual(REFUSED); // reuse kills the family
+    expect((await auth0.oauth.revokeRefreshToken({ token: first.refresh_token! })).status).toBe(
+      200,
+    );
+    expect((await auth0.oauth.revokeRefreshToken({ token: 'v1.unknown' })).status).toBe(200);
+    expect(await refreshOutcome(second.refresh_token!)).toBe('ok');
+  });
+
+  test('the setting is read when revoking: switched off again, revocation is per login once more', async () => {
+    emulator.configure({ revocationDeletesGrant: true });
+    const first = await login();
+    const second = await login();
+    emulator.configure({ revocationDeletesGrant: false });
+    await auth0.oauth.revokeRefreshToken({ token: first.refresh_token! });
+    expect(await refreshOutcome(second.refresh_token!)).toBe('ok');
   });
 });
 

@@ -30,6 +30,7 @@ beforeEach(() => {
     accessTokenTtlSeconds: 86_400,
     codeTtlSeconds: 180,
     refreshReuseIntervalSeconds: 0,
+    revocationDeletesGrant: false,
   });
   clock = Date.now();
   logLines.length = 0;
@@ -136,6 +137,7 @@ describe('defaults', () => {
       idTokenTtlSeconds: 36_000,
       codeTtlSeconds: 180,
       refreshReuseIntervalSeconds: 0,
+      revocationDeletesGrant: false,
     });
   });
 
@@ -151,6 +153,17 @@ describe('defaults', () => {
     expect(() => emulator.configure({ accessTokenTtlSeconds: 1.5 })).toThrow(
       /accessTokenTtlSeconds/,
     );
+    await expect(
+      startAuth0Emulator({
+        port: 0,
+        log: () => {},
+        revocationDeletesGrant: 'yes' as unknown as boolean,
+      }),
+    ).rejects.toThrow(/revocationDeletesGrant must be a boolean/);
+    expect(() => emulator.configure({ revocationDeletesGrant: 1 as unknown as boolean })).toThrow(
+      /revocationDeletesGrant must be a boolean/,
+    );
+    expect(emulator.settings().revocationDeletesGrant).toBe(false);
   });
 });
 
@@ -666,6 +679,47 @@ describe('test and dev controls (/__emulator)', () => {
       expect(bad.body.error).toEqual(expect.any(String));
     }
     expect((await call('/__emulator/settings')).body.settings).toMatchObject({ codeTtlSeconds: 5 });
+  });
+
+  test('PUT /__emulator/settings revocationDeletesGrant: booleans only (400 naming the setting otherwise); GET shows it; reset() keeps it', async () => {
+    expect((await call('/__emulator/settings')).body.settings).toMatchObject({
+      revocationDeletesGrant: false,
+    });
+    const on = await call('/__emulator/settings', {
+      method: 'PUT',
+      json: { revocationDeletesGrant: true },
+    });
+    expect(on.status).toBe(200);
+    expect(on.body.settings).toEqual({ ...emulator.settings(), revocationDeletesGrant: true });
+    expect(emulator.settings().revocationDeletesGrant).toBe(true);
+    for (const value of ['true', 1, 0, null, [], {}]) {
+      const bad = await call('/__emulator/settings', {
+        method: 'PUT',
+        json: { revocationDeletesGrant: value },
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error).toMatch(/^revocationDeletesGrant must be a boolean \(true or false\)/);
+    }
+    // Integer settings still refuse booleans, and a refused patch changes nothing.
+    const mixed = await call('/__emulator/settings', {
+      method: 'PUT',
+      json: { revocationDeletesGrant: false, codeTtlSeconds: true },
+    });
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.error).toMatch(/^codeTtlSeconds must be an integer/);
+    expect(emulator.settings()).toMatchObject({
+      revocationDeletesGrant: true,
+      codeTtlSeconds: 180,
+    });
+    expect((await call('/__emulator/reset', { method: 'POST' })).status).toBe(204);
+    expect((await call('/__emulator/settings')).body.settings).toMatchObject({
+      revocationDeletesGrant: true,
+    });
+    const off = await call('/__emulator/settings', {
+      method: 'PUT',
+      json: { revocationDeletesGrant: false },
+    });
+    expect(off.body.settings).toMatchObject({ revocationDeletesGrant: false });
   });
 
   test('POST /__emulator/keys/rotate: retirePrevious must be a boolean; the JWKS follows', async () => {

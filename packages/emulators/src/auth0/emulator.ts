@@ -43,6 +43,7 @@ export const AUTH0_EMULATOR_DEFAULTS = {
   idTokenTtlSeconds: 36_000,
   codeTtlSeconds: 180,
   refreshReuseIntervalSeconds: 0,
+  revocationDeletesGrant: false,
 } as const;
 
 export interface Auth0EmulatorOptions {
@@ -58,6 +59,8 @@ export interface Auth0EmulatorOptions {
   idTokenTtlSeconds?: number;
   codeTtlSeconds?: number;
   refreshReuseIntervalSeconds?: number;
+  /** The tenant setting "Refresh Token Revocation Deletes Grant"; default false (see Auth0Settings). */
+  revocationDeletesGrant?: boolean;
   /** Certificate and key (PEM); default: the dev certificate from ensureDevCertificate(). */
   tls?: { cert: string; key: string };
   /** Where "code for x@y: 123456" lines go; default console.log. */
@@ -98,7 +101,12 @@ export interface Auth0Emulator {
    * tokens the real service would never issue: wrong issuer, wrong audience, expired.
    */
   signToken(claims: Record<string, unknown>): string;
+  /**
+   * Changes tenant settings, validated as `PUT /__emulator/settings` does (throws on an unknown
+   * setting or a wrong type or range); settings survive reset().
+   */
   configure(settings: Partial<Auth0Settings>): void;
+  /** A copy of the current settings, as `GET /__emulator/settings` shows them. */
   settings(): Auth0Settings;
 }
 
@@ -114,23 +122,40 @@ class Auth0Error extends Error {
   }
 }
 
-const SETTING_LIMITS: Record<keyof Auth0Settings, { min: number; max: number }> = {
-  accessTokenTtlSeconds: { min: 1, max: 2_592_000 },
-  idTokenTtlSeconds: { min: 1, max: 2_592_000 },
-  codeTtlSeconds: { min: 1, max: 86_400 },
-  refreshReuseIntervalSeconds: { min: 0, max: 86_400 },
+const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/** How each setting is validated: integers within limits, or booleans. */
+type SettingRule<V> = [V] extends [boolean]
+  ? { type: 'boolean' }
+  : { type: 'integer'; min: number; max: number };
+
+const SETTING_RULES: { [K in keyof Auth0Settings]: SettingRule<Auth0Settings[K]> } = {
+  accessTokenTtlSeconds: { type: 'integer', min: 1, max: 2_592_000 },
+  idTokenTtlSeconds: { type: 'integer', min: 1, max: 2_592_000 },
+  codeTtlSeconds: { type: 'integer', min: 1, max: 86_400 },
+  refreshReuseIntervalSeconds: { type: 'integer', min: 0, max: 86_400 },
+  revocationDeletesGrant: { type: 'boolean' },
 };
 
 /** Validates a settings patch; returns an error message or the patch. */
 export function parseSettings(fields: Record<string, unknown>): Partial<Auth0Settings> | string {
-  const out: Partial<Auth0Settings> = {};
+  const out: Record<string, number | boolean> = {};
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    if (!Object.hasOwn(SETTING_LIMITS, name)) return `unknown setting ${name}`;
-    const { min, max } = SETTING_LIMITS[name as keyof Auth0Settings];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-      return `${name} must be an integer between ${min} and ${max}`;
-    out[name as keyof Auth0Settings] = value;
+    if (!Object.hasOwn(SETTING_RULES, name)) return `unknown setting ${name}`;
+    const rule = SETTING_RULES[name as keyof Auth0Settings];
+    if (rule.type === 'boolean') {
+      if (typeof value !== 'boolean')
+        return `${name} must be a boolean (true or false), not ${typeName(value)}`;
+    } else if (
+      typeof value !== 'number' ||
+      !Number.isInteger(value) ||
+      value < rule.min ||
+      value > rule.max
+    ) {
+      return `${name} must be an integer between ${rule.min} and ${rule.max}`;
+    }
+    out[name] = value;
   }
   return out;
 }
@@ -154,8 +179,6 @@ function sameSecret(a: string, b: string): boolean {
   const y = Buffer.from(b, 'utf8');
   return x.length === y.length && timingSafeEqual(x, y);
 }
-
-const typeName = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
 function scopes(value: string | undefined): string[] {
   return [...new Set((value ?? '').split(/\s+/).filter(Boolean))];
@@ -232,6 +255,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     idTokenTtlSeconds: opts.idTokenTtlSeconds ?? d.idTokenTtlSeconds,
     codeTtlSeconds: opts.codeTtlSeconds ?? d.codeTtlSeconds,
     refreshReuseIntervalSeconds: opts.refreshReuseIntervalSeconds ?? d.refreshReuseIntervalSeconds,
+    revocationDeletesGrant: opts.revocationDeletesGrant ?? d.revocationDeletesGrant,
   });
   if (typeof initial === 'string') throw new Error(`Auth0 emulator: ${initial}`);
   const settings = initial as Auth0Settings;
@@ -558,8 +582,9 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
   };
 
   /**
-   * POST /oauth/revoke: revokes the refresh token's family; 200 with an empty body, also for
-   * unknown tokens. Source: https://auth0.com/docs/api/authentication/revoke-refresh-token.
+   * POST /oauth/revoke: revokes the refresh token's family, or with `revocationDeletesGrant` on
+   * every refresh token of that user, client and audience (Auth0Store.revoke); 200 with an empty
+   * body, also for unknown tokens. Source: https://auth0.com/docs/api/authentication/revoke-refresh-token.
    */
   const revoke: Handler = async (req, res) => {
     const fields = await body(req, 'invalid_request');

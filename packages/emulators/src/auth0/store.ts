@@ -12,6 +12,14 @@ export interface Auth0Settings {
   codeTtlSeconds: number;
   /** Refresh token rotation "reuse interval"; 0 (Auth0's default) means none. */
   refreshReuseIntervalSeconds: number;
+  /**
+   * The tenant setting "Refresh Token Revocation Deletes Grant": when on, revoking one refresh
+   * token revokes every refresh token of that user for that application and audience; when off,
+   * only that token (here: its rotation family, one login). On by default for tenants created
+   * before 13 Jan 2021, off for newer ones; the emulator defaults to off.
+   * Source: https://auth0.com/docs/secure/tokens/refresh-tokens/revoke-refresh-tokens.
+   */
+  revocationDeletesGrant: boolean;
 }
 
 export interface OutboxMessage {
@@ -217,15 +225,30 @@ export class Auth0Store {
   }
 
   /**
-   * Revokes the family a refresh token belongs to; unknown tokens are ignored.
+   * Revokes the family a refresh token belongs to; unknown tokens are ignored. With
+   * `revocationDeletesGrant` on, the grant goes too: every family of the same user, client and
+   * audience is revoked, i.e. all of that user's logins to this application for that API.
+   * A token whose family is already revoked counts as unknown and deletes nothing (the
+   * emulator's choice: Auth0 forgets revoked tokens, and does not document this case).
    * Source: https://auth0.com/docs/api/authentication/revoke-refresh-token (200 whether or not
-   * the token existed) and https://auth0.com/docs/secure/tokens/refresh-tokens/revoke-refresh-tokens.
+   * the token existed) and https://auth0.com/docs/secure/tokens/refresh-tokens/revoke-refresh-tokens
+   * ("Refresh Token Revocation Deletes Grant").
    */
   revoke(token: string, clientId: string): void {
     const record = this.refreshTokens.get(token);
     if (!record) return;
     const family = this.families.get(record.familyId);
-    if (family && family.clientId === clientId) family.revoked = true;
+    if (!family || family.revoked || family.clientId !== clientId) return;
+    family.revoked = true;
+    if (!this.settings.revocationDeletesGrant) return;
+    for (const other of this.families.values()) {
+      if (
+        other.user.user_id === family.user.user_id &&
+        other.clientId === family.clientId &&
+        other.audience === family.audience
+      )
+        other.revoked = true;
+    }
   }
 
   /** Sent codes, newest first; `email` matches case-insensitively. */
