@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { AbuseModule } from './abuse/abuse.module';
 import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DevMailboxModule } from './dev-mailbox/dev-mailbox.module';
@@ -20,6 +21,7 @@ export class AppModule {
         AbuseModule,
         AuditModule,
         SessionModule,
+        AuthModule,
         PasswordlessModule,
         MeModule,
         HealthModule,

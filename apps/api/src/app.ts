@@ -13,7 +13,7 @@ import type { FastifyReply } from 'fastify';
 import { problem } from '@portcullis/shared';
 import { AppModule } from './app.module';
 import type { AppConfig, TrustProxy } from './config/config';
-import { csrfRejection } from './session/csrf';
+import { csrfRejection } from './http/csrf';
 import { JsonLogger, type LogSink } from './common/json-logger';
 import { sendProblem } from './common/problem';
 import { securityHeaders } from './common/security-headers';

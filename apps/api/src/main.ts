@@ -46,7 +46,7 @@ async function startEmbedded(config: AppConfig): Promise<Array<() => Promise<voi
         ? `  https://localhost:${EMBEDDED.auth0Port}/__emulator/outbox?email=<address>`
         : '',
       config.session.ephemeralSecret
-        ? 'SESSION_SECRET not set: sessions end when this process stops.'
+        ? 'SESSION_SECRETS not set: sessions end when this process stops.'
         : '',
     ].filter(Boolean),
   );

@@ -1,7 +1,7 @@
 // The guard's caches (verified tokens, decrypted cookies, keys per kid) must never make it
 // accept what full verification would refuse.
 import { generateKeyPairSync, sign as rsaSign } from 'node:crypto';
-import { TokenVerifier } from '../src/session/token-verifier';
+import { TokenVerifier } from '../src/auth/token-verifier';
 import { ADA, accessClaims, signIn, startStack, type Stack } from './harness';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');

@@ -17,7 +17,8 @@ export type AuditEvent =
   | 'session_refreshed'
   | 'refresh_failed'
   | 'eligibility_revoked'
-  | 'logged_out';
+  | 'logged_out'
+  | 'session_ended';
 
 /** Who and where a request came from, passed down from the controllers. */
 export interface RequestMeta {

@@ -1,5 +1,5 @@
 // Log-safe stand-ins for personal data: emails are never logged in clear, only as a keyed
-// hash (HMAC with a key derived from SESSION_SECRET), so the same person correlates across
+// hash (HMAC with a key derived from the current secret of SESSION_SECRETS), so the same person correlates across
 // log lines without a dictionary of addresses revealing who they are.
 import { createHmac, hkdfSync } from 'node:crypto';
 

@@ -133,10 +133,19 @@ const EnvSchema = z.object({
   SALESFORCE_TIMEOUT_MS: intFrom(100, 60_000).default(5000),
   ELIGIBILITY_CACHE_SECONDS: intFrom(0, 3600).default(60),
 
+  SESSION_SECRETS: csv
+    .pipe(
+      z
+        .array(z.string().min(32, 'each secret must be at least 32 characters (e.g. openssl rand -base64 48)'))
+        .min(1, 'must name at least one secret'),
+    )
+    .optional(),
   SESSION_SECRET: z
     .string()
     .min(32, 'must be at least 32 characters (e.g. openssl rand -base64 48)')
     .optional(),
+  ELIGIBILITY_RECHECK_SECONDS: intFrom(0, 86400).default(300),
+  AUTH0_REVOCATION_DELETES_GRANT: z.enum(['true', 'false']).default('false'),
   SESSION_IDLE_SECONDS: intFrom(60, 90 * 86400).default(7 * 86400),
   SESSION_ABSOLUTE_SECONDS: intFrom(60, 365 * 86400).default(30 * 86400),
   COOKIE_SECURE: z.enum(['true', 'false']).optional(),
@@ -170,6 +179,11 @@ export interface AppConfig {
     audience: string;
     scope: string;
     timeoutMs: number;
+    /**
+     * The tenant's "Refresh Token Revocation Deletes Grant" setting: when true, revoking one
+     * refresh token revokes all of the person's, so ending one session must not revoke.
+     */
+    revocationDeletesGrant: boolean;
   };
   salesforce: {
     loginUrl: string;
@@ -184,9 +198,12 @@ export interface AppConfig {
     cacheSeconds: number;
   };
   session: {
-    secret: string;
+    /** The key ring: the first secret signs and encrypts, every one verifies and decrypts. */
+    secrets: string[];
     /** True when the secret was generated at boot: sessions end when the process does. */
     ephemeralSecret: boolean;
+    /** How stale a session's eligibility may get during use. */
+    eligibilityRecheckSeconds: number;
     idleSeconds: number;
     absoluteSeconds: number;
     cookieName: string;
@@ -259,7 +276,10 @@ export function loadConfig(rawEnv: Env): AppConfig {
   };
   const auth0Embedded = partial(AUTH0_VARS, 'Auth0');
   const salesforceEmbedded = partial(SALESFORCE_VARS, 'Salesforce');
-  if (production && !e.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
+  if (e.SESSION_SECRETS && e.SESSION_SECRET)
+    problems.push('SESSION_SECRET: set SESSION_SECRETS or SESSION_SECRET, not both');
+  const secrets = e.SESSION_SECRETS ?? (e.SESSION_SECRET ? [e.SESSION_SECRET] : undefined);
+  if (production && !secrets) problems.push('SESSION_SECRETS: required in production');
   if (e.SESSION_ABSOLUTE_SECONDS < e.SESSION_IDLE_SECONDS) {
     problems.push('SESSION_ABSOLUTE_SECONDS: must be at least SESSION_IDLE_SECONDS');
   }
@@ -285,6 +305,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
       audience: auth0Embedded ? EMBEDDED.audience : e.AUTH0_AUDIENCE!,
       scope: e.AUTH0_SCOPE,
       timeoutMs: e.AUTH0_TIMEOUT_MS,
+      revocationDeletesGrant: e.AUTH0_REVOCATION_DELETES_GRANT === 'true',
     },
     salesforce: {
       loginUrl: salesforceEmbedded
@@ -301,8 +322,9 @@ export function loadConfig(rawEnv: Env): AppConfig {
       cacheSeconds: e.ELIGIBILITY_CACHE_SECONDS,
     },
     session: {
-      secret: e.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
-      ephemeralSecret: !e.SESSION_SECRET,
+      secrets: secrets ?? [randomBytes(32).toString('base64url')],
+      ephemeralSecret: !secrets,
+      eligibilityRecheckSeconds: e.ELIGIBILITY_RECHECK_SECONDS,
       idleSeconds: e.SESSION_IDLE_SECONDS,
       absoluteSeconds: e.SESSION_ABSOLUTE_SECONDS,
       // The __Host- prefix makes browsers refuse the cookie unless Secure, Path=/ and no Domain.

@@ -1,7 +1,7 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { EmailSchema } from '@portcullis/shared';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../session/public.decorator';
+import { Public } from '../auth/public.decorator';
 import { EmulatorOutbox } from './emulator-outbox';
 import { renderMailbox, type MailboxView } from './dev-mailbox.page';
 

@@ -1,14 +1,14 @@
 // An example of a guarded module, as the README's "Extending the API" shows: nothing to
 // configure, the global guard protects it; @CurrentUser() gives the verified user.
 import { Controller, Get } from '@nestjs/common';
-import { CurrentUser } from '../session/current-user.decorator';
-import type { AuthUser } from '../session/session.types';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { AuthUser } from '../auth/auth.types';
 
 @Controller('greeting')
 export class GreetingController {
   @Get()
   greet(@CurrentUser() user: AuthUser): { message: string; userId: string } {
-    const who = user.session?.user.name ?? user.session?.user.email ?? user.id;
+    const who = user.session?.record.user.name ?? user.session?.record.user.email ?? user.id;
     return { message: `Hello, ${who}.`, userId: user.id };
   }
 }

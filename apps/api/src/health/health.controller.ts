@@ -1,7 +1,7 @@
 import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
 import type { HealthResponse } from '@portcullis/shared';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../session/public.decorator';
+import { Public } from '../auth/public.decorator';
 import { HealthService } from './health.service';
 
 @Public()

@@ -1,6 +1,6 @@
 import { Reflector } from '@nestjs/core';
 import { ADA, signIn, startStack, type Stack } from '../../test/harness';
-import { IS_PUBLIC } from '../session/public.decorator';
+import { IS_PUBLIC } from '../auth/public.decorator';
 import { MeController } from './me.controller';
 
 /** What the global AuthGuard reads: @Public() on the handler or its controller. */

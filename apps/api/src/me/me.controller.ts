@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Req } from '@nestjs/common';
 import type { MeResponse } from '@portcullis/shared';
 import type { FastifyRequest } from 'fastify';
-import { CurrentUser } from '../session/current-user.decorator';
-import type { AuthUser } from '../session/session.types';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { AuthUser } from '../auth/auth.types';
 import { MeService } from './me.service';
 
 @Controller('me')

@@ -1,4 +1,4 @@
-// What /api/me says. With the session cookie it is read from the session itself (no
+// What /api/me says. With the session cookie it is read from the session record (no
 // upstream call). With a Bearer token there is no session: the profile comes from Auth0's
 // /userinfo and eligibility from Salesforce, both cached until the token expires.
 import { Injectable } from '@nestjs/common';
@@ -9,7 +9,7 @@ import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { EligibilityService } from '../eligibility/eligibility.service';
 import { SessionService } from '../session/session.service';
-import type { AuthUser } from '../session/session.types';
+import type { AuthUser } from '../auth/auth.types';
 
 const MAX_PROFILES = 10_000;
 

@@ -8,7 +8,8 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../common/clock';
 import { parseBody } from '../common/validation';
-import { Public } from '../session/public.decorator';
+import { Public } from '../auth/public.decorator';
+import { describeDevice } from '../session/device';
 import { SessionCookie } from '../session/session-cookie';
 import { PasswordlessService } from './passwordless.service';
 
@@ -36,11 +37,12 @@ export class PasswordlessController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MeResponse> {
     const { email, code } = parseBody(VerifyRequestSchema, body);
-    const { me, session, sealed } = await this.passwordless.verify(email, code, {
+    const { me, session } = await this.passwordless.verify(email, code, {
       ip: req.ip,
       requestId: req.id,
+      device: describeDevice(req.headers['user-agent']),
     });
-    this.cookie.writeSealed(reply, sealed, session.exp, this.clock.now());
+    this.cookie.write(reply, session.cookie, session.record.absoluteExpiresAt, this.clock.now());
     void reply.header('cache-control', 'no-store');
     return me;
   }

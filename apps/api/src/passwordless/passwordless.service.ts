@@ -8,7 +8,7 @@ import { Auth0Client } from '../auth0/auth0.client';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { DomainError } from '../common/domain-error';
 import { EligibilityService } from '../eligibility/eligibility.service';
-import { SessionService, type SealedSession } from '../session/session.service';
+import { SessionService, type LiveSession } from '../session/session.service';
 
 /** Auth0's email OTP lifetime (UPSTREAM.md): 180 s. */
 export const CODE_LIFETIME_SECONDS = 180;
@@ -84,15 +84,15 @@ export class PasswordlessService {
   async verify(
     email: string,
     code: string,
-    meta: RequestMeta,
-  ): Promise<{ me: MeResponse } & SealedSession> {
+    meta: RequestMeta & { device: string },
+  ): Promise<{ me: MeResponse; session: LiveSession }> {
     await this.limits.assertVerifyAllowed(email, meta.ip);
-    let sealed: SealedSession;
+    let session: LiveSession;
     try {
       const record = await this.eligibility.check(email);
       if (!record) throw new DomainError('invalid_code', 'That code is not correct.');
       const tokens = await this.auth0.loginWithCode(email, code, meta.ip);
-      sealed = await this.sessions.create(email, tokens, record);
+      session = await this.sessions.create(email, tokens, record, meta);
     } catch (err) {
       if (err instanceof DomainError && FAILED_GUESS.has(err.code)) {
         this.audit.record('verify_failed', meta, { email, reason: err.code });
@@ -107,10 +107,10 @@ export class PasswordlessService {
     await this.limits.recordVerifySuccess(email);
     this.audit.record('session_created', meta, {
       email,
-      sid: sealed.session.sid,
-      userId: sealed.session.user.id,
+      sid: session.record.handle,
+      userId: session.record.user.id,
     });
-    return { ...sealed, me: this.sessions.me(sealed.session) };
+    return { session, me: this.sessions.me(session) };
   }
 
   /** Waits for background sends (graceful shutdown, tests). */

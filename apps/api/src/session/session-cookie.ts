@@ -1,100 +1,88 @@
-// Reading and writing the session cookie: HttpOnly, Secure, SameSite=Lax, Path=/, and the
-// __Host- prefix in production (config.session.cookieName). Done by hand rather than with
-// @fastify/cookie, whose hooks parse every cookie of every request and run on every reply:
-// here only the one cookie is looked up, and only on routes that need it.
+// The session cookie: `<id>.<mac>`, a random 128-bit session id and its 128-bit HMAC under the
+// key ring (45 characters). HttpOnly, Secure, SameSite=Lax, Path=/, and the __Host- prefix in
+// production (config.session.cookieName). The Cookie header is parsed by the `cookie`
+// package; only a cookie whose name is exactly ours counts, and two of them are refused (a
+// page on a sibling host or another port could plant one beside ours).
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { parseCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { LongKeyCache } from '../common/bounded-cache';
 import { APP_CONFIG, type AppConfig } from '../config/config';
-import { SessionCipher } from './session-cipher';
-import type { SessionData } from './session.types';
+import { KeyRing } from './key-ring';
 
-const MAX_OPENED = 10_000;
-/** A sealed session is compact JWE: base64url parts joined by dots. Nothing else is ours. */
-const SEALED = /^[A-Za-z0-9_.-]+$/;
+const ID_BYTES = 16;
+/** `<22 base64url>.<22 base64url>`; anything else is not ours and never reaches the key ring. */
+const SHAPE = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/;
 
-export type CookieRead =
-  { state: 'absent' } | { state: 'invalid' } | { state: 'ok'; session: SessionData };
+export type CookieValue =
+  | { state: 'absent' }
+  | { state: 'invalid' }
+  /** `value` is the raw cookie; its MAC is not checked yet (see SessionCookie.verify). */
+  | { state: 'present'; value: string };
 
-const ABSENT: CookieRead = { state: 'absent' };
-
-/** The value of cookie `name` in a Cookie header, or undefined. */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  let from = 0;
-  for (;;) {
-    const at = header.indexOf(name, from);
-    if (at < 0) return undefined;
-    const boundary = at === 0 || header[at - 1] === ' ' || header[at - 1] === ';';
-    if (boundary && header[at + name.length] === '=') {
-      const start = at + name.length + 1;
-      const end = header.indexOf(';', start);
-      const value = (end < 0 ? header.slice(start) : header.slice(start, end)).trim();
-      return value || undefined;
-    }
-    from = at + name.length;
-  }
-}
+const ABSENT: CookieValue = { state: 'absent' };
+const INVALID: CookieValue = { state: 'invalid' };
 
 @Injectable()
 export class SessionCookie {
   readonly name: string;
   private readonly attributes: string;
-  private readonly opened = new LongKeyCache<SessionData>(MAX_OPENED);
+  private readonly maxAgeSeconds: number;
+  private readonly prefix: string;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
-    private readonly cipher: SessionCipher,
+    private readonly ring: KeyRing,
   ) {
     this.name = config.session.cookieName;
+    this.prefix = `${this.name}=`;
     this.attributes = `Path=/; HttpOnly;${config.session.secure ? ' Secure;' : ''} SameSite=Lax`;
+    this.maxAgeSeconds = config.session.absoluteSeconds;
   }
 
-  raw(req: FastifyRequest): string | undefined {
-    return cookieValue(req.headers.cookie, this.name);
+  /** The session cookie of a request, by its exact name. */
+  read(req: FastifyRequest): CookieValue {
+    const header = req.headers.cookie;
+    if (!header || !header.includes(this.prefix)) return ABSENT;
+    let count = 0;
+    for (const pair of header.split(';')) if (pair.trimStart().startsWith(this.prefix)) count++;
+    if (count === 0) return ABSENT;
+    if (count > 1) return INVALID;
+    const value = parseCookie(header)[this.name];
+    if (value === undefined) return ABSENT;
+    return SHAPE.test(value) ? { state: 'present', value } : INVALID;
   }
 
   /**
-   * The cookie's state when it can be told without decrypting (no cookie, or one decrypted
-   * before); undefined when `read` has to decrypt it.
+   * The session id of a well-shaped value whose MAC verifies under the ring, and whether it
+   * should be re-issued (MACed by an older key); undefined for anything else.
    */
-  readCached(req: FastifyRequest): CookieRead | undefined {
-    const raw = this.raw(req);
-    if (!raw) return ABSENT;
-    const cached = this.opened.get(raw);
-    return cached ? { state: 'ok', session: cached } : undefined;
+  verify(value: string): { id: string; reissue: boolean } | undefined {
+    const id = value.slice(0, 22);
+    const which = this.ring.verify(id, value.slice(23));
+    return which ? { id, reissue: which === 'old' } : undefined;
   }
 
-  async read(req: FastifyRequest): Promise<CookieRead> {
-    const raw = this.raw(req);
-    if (!raw) return { state: 'absent' };
-    const cached = this.opened.get(raw);
-    if (cached) return { state: 'ok', session: cached };
-    if (!SEALED.test(raw)) return { state: 'invalid' };
-    const session = await this.cipher.open(raw);
-    if (!session) return { state: 'invalid' };
-    // Decrypted cookies are remembered (bounded), so a session's every request does not pay
-    // for AES-GCM and JSON parsing. Only what decrypted is kept.
-    this.opened.set(raw, session);
-    return { state: 'ok', session };
+  /** A new session id and its cookie value. */
+  issue(): { id: string; value: string } {
+    const id = randomBytes(ID_BYTES).toString('base64url');
+    return { id, value: this.valueFor(id) };
   }
 
-  async write(reply: FastifyReply, session: SessionData, now: number): Promise<void> {
-    this.writeSealed(reply, await this.cipher.seal(session), session.exp, now);
+  valueFor(id: string): string {
+    return `${id}.${this.ring.sign(id)}`;
   }
 
-  writeSealed(reply: FastifyReply, sealed: string, expiresAt: number, now: number): void {
-    const maxAge = Math.max(0, Math.floor((expiresAt - now) / 1000));
-    void reply.header(
-      'set-cookie',
-      `${this.name}=${sealed}; Max-Age=${maxAge}; ${this.attributes}`,
-    );
+  /** Sets the cookie. It lives as long as a session can; the server decides when it ends. */
+  write(reply: FastifyReply, value: string, expiresAt: number, now: number): void {
+    const maxAge = Math.max(0, Math.min(this.maxAgeSeconds, Math.ceil((expiresAt - now) / 1000)));
+    void reply.header('set-cookie', `${this.prefix}${value}; Max-Age=${maxAge}; ${this.attributes}`);
   }
 
   clear(reply: FastifyReply): void {
     void reply.header(
       'set-cookie',
-      `${this.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${this.attributes}`,
+      `${this.prefix}; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${this.attributes}`,
     );
   }
 }

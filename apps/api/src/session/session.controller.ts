@@ -1,15 +1,14 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { MeResponse } from '@portcullis/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Clock } from '../common/clock';
+import { Public } from '../auth/public.decorator';
 import { DomainError } from '../common/domain-error';
-import { Public } from './public.decorator';
 import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 
 /**
- * Refresh and logout work from the cookie alone, so they are @Public(): refresh exists
- * precisely for when the access token has expired, and logout must never fail.
+ * Refresh and logout work from the cookie alone, so they are @Public(): logout must never
+ * fail, and refresh answers for the session whatever state its access token is in.
  */
 @Public()
 @Controller('auth')
@@ -17,9 +16,9 @@ export class SessionController {
   constructor(
     private readonly sessions: SessionService,
     private readonly cookie: SessionCookie,
-    private readonly clock: Clock,
   ) {}
 
+  /** Forces a token refresh and an eligibility re-check. The SPA never needs it. */
   @Post('refresh')
   @HttpCode(200)
   async refresh(
@@ -27,43 +26,40 @@ export class SessionController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MeResponse> {
     void reply.header('cache-control', 'no-store');
-    const read = await this.cookie.read(req);
-    if (read.state !== 'ok') {
+    const read = this.cookie.read(req);
+    if (read.state !== 'present') {
       if (read.state === 'invalid') this.cookie.clear(reply);
       throw new DomainError('session_expired', 'There is no session to refresh. Sign in again.');
     }
+    const meta = { ip: req.ip, requestId: req.id };
     try {
-      const { session, sealed } = await this.sessions.refresh(read.session, {
-        ip: req.ip,
-        requestId: req.id,
-      });
-      this.cookie.writeSealed(reply, sealed, session.exp, this.clock.now());
-      return this.sessions.me(session);
+      const live = await this.sessions.authenticate(read.value, () => meta);
+      return this.sessions.me(await this.sessions.refresh(live, meta));
     } catch (err) {
-      // A session that can never be refreshed again is removed from the browser; a
-      // temporary upstream failure keeps it, so a retry can succeed.
-      if (
-        err instanceof DomainError &&
-        (err.code === 'session_expired' || err.code === 'not_eligible')
-      ) {
+      // A session that can never be used again is removed from the browser; a temporary
+      // upstream failure keeps it, so a retry can succeed.
+      if (err instanceof DomainError && err.code !== 'upstream_unavailable') {
         this.cookie.clear(reply);
+        if (err.code === 'unauthenticated')
+          throw new DomainError('session_expired', 'There is no session to refresh. Sign in again.');
       }
       throw err;
     }
   }
 
+  /** Ends the session on the server (everywhere, at once) and clears the cookie. */
   @Post('logout')
   @HttpCode(204)
   async logout(
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
-    const read = await this.cookie.read(req);
-    this.cookie.clear(reply);
     void reply.header('cache-control', 'no-store');
-    await this.sessions.end(read.state === 'ok' ? read.session : undefined, {
-      ip: req.ip,
-      requestId: req.id,
-    });
+    const read = this.cookie.read(req);
+    const id = read.state === 'present' ? this.sessions.idOf(read.value) : undefined;
+    // If the store cannot be reached this is a 503 and the cookie stays: the session was
+    // not ended, and saying otherwise would leave a copied cookie working.
+    if (id) await this.sessions.end(id, 'logout', { ip: req.ip, requestId: req.id });
+    this.cookie.clear(reply);
   }
 }

@@ -1,28 +1,33 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { Auth0Module } from '../auth0/auth0.module';
+import { Clock } from '../common/clock';
+import { APP_CONFIG, type AppConfig } from '../config/config';
 import { EligibilityModule } from '../eligibility/eligibility.module';
-import { AuthGuard } from './auth.guard';
-import { JwtStrategy } from './jwt.strategy';
-import { SessionCipher } from './session-cipher';
+import { KeyRing } from './key-ring';
+import { MemorySessionStore } from './memory-session-store';
 import { SessionCookie } from './session-cookie';
+import { SessionStore } from './session-store';
 import { SessionController } from './session.controller';
 import { SessionService } from './session.service';
-import { TokenVerifier } from './token-verifier';
+import { SessionsController } from './sessions.controller';
 
 @Module({
-  imports: [PassportModule, Auth0Module, EligibilityModule],
-  controllers: [SessionController],
+  imports: [Auth0Module, EligibilityModule],
+  controllers: [SessionController, SessionsController],
   providers: [
-    SessionCipher,
+    {
+      provide: KeyRing,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new KeyRing(config.session.secrets),
+    },
+    {
+      provide: SessionStore,
+      inject: [Clock],
+      useFactory: (clock: Clock) => new MemorySessionStore(clock),
+    },
     SessionCookie,
     SessionService,
-    TokenVerifier,
-    JwtStrategy,
-    // Secure by default: every route of every module needs a token unless @Public().
-    { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [SessionService, SessionCookie, TokenVerifier],
+  exports: [SessionService, SessionCookie, SessionStore],
 })
 export class SessionModule {}

@@ -1,57 +1,112 @@
-// Sessions: created from Auth0's tokens at sign-in, refreshed with rotation-safe single
-// flight and an eligibility re-check, ended with revocation at Auth0.
-import { createHash, randomUUID } from 'node:crypto';
+// The life of a session: created at sign-in, found by the cookie's id, refreshed on the
+// server when its access token is about to expire (one refresh per session however many
+// requests notice), its eligibility re-checked during use, and ended — by logout, by the
+// person from another session, by expiry, by Auth0 refusing a refresh, by Salesforce
+// withdrawing eligibility, or by an operator. The store is the truth; this process keeps a
+// bounded cache of sessions it has seen (tokens decrypted, principal verified) so a request
+// on a known session touches nothing else.
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { MeResponse } from '@portcullis/shared';
+import type { MeResponse, SessionSummary } from '@portcullis/shared';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
-import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Auth0Client, type Auth0Tokens } from '../auth0/auth0.client';
+import type { AuthUser } from '../auth/auth.types';
+import { BoundedCache } from '../common/bounded-cache';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
+import { APP_CONFIG, type AppConfig } from '../config/config';
 import { EligibilityService } from '../eligibility/eligibility.service';
 import type { EligibilityRecord } from '../eligibility/eligibility.types';
-import { Auth0Client, type Auth0Tokens } from '../auth0/auth0.client';
-import { SessionCipher } from './session-cipher';
-import type { SessionData, SessionUser } from './session.types';
+import { KeyRing } from './key-ring';
+import { SessionCookie } from './session-cookie';
+import { SessionStore, type SessionChanges } from './session-store';
+import type { EndReason, SessionRecord, SessionTokens, SessionUser } from './session.types';
 
-export interface SealedSession {
-  session: SessionData;
-  sealed: string;
+/** At most this many sessions per person; the oldest ends first. */
+export const MAX_SESSIONS_PER_USER = 50;
+/**
+ * Refresh this long before the access token expires (or half its remaining life, for short
+ * ones), so no request carries a token that dies on the way.
+ */
+export const REFRESH_AHEAD_MS = 60_000;
+const refreshAt = (expiresAt: number, now: number) =>
+  expiresAt - Math.min(REFRESH_AHEAD_MS, Math.max(0, (expiresAt - now) / 2));
+/** Last-seen (and with it the idle expiry) is written at most this often. */
+export const LAST_SEEN_WRITE_MS = 60_000;
+/** Sessions this process keeps decrypted and verified. */
+const MAX_LIVE = 20_000;
+/** How long a revocation is remembered, to explain a refresh Auth0 then refuses. */
+const REVOCATION_MEMORY_MS = 10 * 60_000;
+
+/** A session this process has loaded: the record, its tokens in clear, what was derived. */
+export interface LiveSession {
+  record: SessionRecord;
+  tokens: SessionTokens;
+  /** The cookie value for this session under the current key. */
+  cookie: string;
+  /** Set once the session has ended: any request still holding this object is refused. */
+  ended: boolean;
+  /** The principal verified from tokens.at, and the key generation it was verified under. */
+  principal?: { user: AuthUser; generation: number };
+  me?: MeResponse;
+  /** A refresh or eligibility re-check in flight: every request on the session waits for it. */
+  pending?: Promise<LiveSession>;
+  lastSeenWrittenAt: number;
+  /** When to refresh: shortly before the access token expires. */
+  refreshAt: number;
 }
 
-/**
- * How long the result of a refresh stays available to late requests that still carry the
- * old cookie (a second tab, a request that crossed the first one's response). Auth0 would
- * see their old refresh token as reuse and revoke the whole family.
- */
-const REFRESH_GRACE_MS = 30_000;
-const MAX_RECENT_REFRESHES = 10_000;
+const SIGN_IN_AGAIN = 'Your session has ended. Sign in again.';
+const ended = () => new DomainError('unauthenticated', 'Sign in to continue.');
+const expired = () => new DomainError('session_expired', SIGN_IN_AGAIN);
+const notEligible = () => new DomainError('not_eligible', 'This account may no longer sign in.');
 
-const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
+function tokenExpiry(accessToken: string, expiresInSeconds: number, now: number): number {
+  const payload = accessToken.split('.')[1];
+  if (payload) {
+    try {
+      const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown })
+        .exp;
+      if (typeof exp === 'number') return exp * 1000;
+    } catch {
+      // Not a JWT we can read: fall back on what Auth0 said.
+    }
+  }
+  return now + expiresInSeconds * 1000;
+}
 
 @Injectable()
 export class SessionService {
   private readonly logger = new Logger('Session');
   private readonly cfg: AppConfig['session'];
-  private readonly inFlight = new Map<string, Promise<SealedSession>>();
-  private readonly recent = new Map<string, { result: SealedSession; until: number }>();
-  private readonly meOf = new WeakMap<SessionData, MeResponse>();
+  private readonly revocationDeletesGrant: boolean;
+  private readonly recheckMs: number;
+  private readonly live = new BoundedCache<string, LiveSession>(MAX_LIVE);
+  /** Users whose refresh token this process revoked lately (see refreshTokens). */
+  private readonly revokedLately = new BoundedCache<string, number>(10_000);
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly store: SessionStore,
+    private readonly cookie: SessionCookie,
+    private readonly ring: KeyRing,
     private readonly auth0: Auth0Client,
     private readonly eligibility: EligibilityService,
-    private readonly cipher: SessionCipher,
     private readonly clock: Clock,
     private readonly audit: AuditService,
   ) {
     this.cfg = config.session;
+    this.revocationDeletesGrant = config.auth0.revocationDeletesGrant;
+    this.recheckMs = config.session.eligibilityRecheckSeconds * 1000;
+    store.onEnded((ids) => ids.forEach((id) => this.forget(id)));
   }
 
+  /** A new session from a sign-in. Returns it and the cookie value to set. */
   async create(
     email: string,
     tokens: Auth0Tokens,
-    record: EligibilityRecord,
-  ): Promise<SealedSession> {
+    eligibility: EligibilityRecord,
+    meta: RequestMeta & { device: string },
+  ): Promise<LiveSession> {
     const now = this.clock.now();
     const claims = tokens.idClaims;
     const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
@@ -68,107 +123,358 @@ export class SessionService {
         ? { name: claims.name }
         : {}),
     };
-    const abs = now + this.cfg.absoluteSeconds * 1000;
-    const session: SessionData = {
-      v: 1,
-      sid: randomUUID(),
+    const { id, value } = this.cookie.issue();
+    const stored: SessionTokens = {
       at: tokens.accessToken,
       ...(tokens.refreshToken ? { rt: tokens.refreshToken } : {}),
-      user,
-      elig: record,
-      iat: now,
-      exp: Math.min(abs, now + this.cfg.idleSeconds * 1000),
-      abs,
     };
-    return { session, sealed: await this.cipher.seal(session) };
+    const absoluteExpiresAt = now + this.cfg.absoluteSeconds * 1000;
+    const record: SessionRecord = {
+      id,
+      handle: this.cookie.issue().id,
+      user,
+      eligibility,
+      eligibilityCheckedAt: now,
+      tokens: this.ring.seal(JSON.stringify(stored), id),
+      accessTokenExpiresAt: tokenExpiry(tokens.accessToken, tokens.expiresIn, now),
+      createdAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: Math.min(absoluteExpiresAt, now + this.cfg.idleSeconds * 1000),
+      absoluteExpiresAt,
+      device: meta.device,
+    };
+    const evicted = await this.stored(this.store.create(record, MAX_SESSIONS_PER_USER));
+    for (const old of evicted) {
+      this.forget(old.id);
+      await this.revokeTokens(old, { othersRemain: true });
+      this.audit.record('session_ended', meta, { sid: old.handle, userId: user.id, reason: 'evicted' });
+    }
+    const live: LiveSession = {
+      record,
+      tokens: stored,
+      cookie: value,
+      ended: false,
+      lastSeenWrittenAt: now,
+      refreshAt: refreshAt(record.accessTokenExpiresAt, now),
+    };
+    this.live.set(id, live);
+    return live;
   }
 
   /**
-   * Refreshes a session. Concurrent calls with the same refresh token share one upstream
-   * refresh; calls shortly after get the same result. Throws session_expired,
-   * not_eligible (after revoking at Auth0) or upstream_unavailable.
+   * The session a cookie value names, ready to use: not ended, not expired, its access token
+   * fresh and its eligibility recent. Synchronous when nothing needs doing (the common case);
+   * otherwise a promise. Throws (or rejects with) unauthenticated, session_expired,
+   * not_eligible or upstream_unavailable. A value whose MAC does not verify never reaches the
+   * store.
    */
-  refresh(session: SessionData, meta: RequestMeta): Promise<SealedSession> {
-    const now = this.clock.now();
-    if (now >= session.abs) {
-      return Promise.reject(
-        new DomainError('session_expired', 'Your session has ended. Sign in again.'),
-      );
-    }
-    if (!session.rt) {
-      return Promise.reject(
-        new DomainError('session_expired', 'Your session cannot be renewed. Sign in again.'),
-      );
-    }
-    const key = hash(session.rt);
-    const recent = this.recent.get(key);
-    if (recent && recent.until > now) return Promise.resolve(recent.result);
-    const running = this.inFlight.get(key);
-    if (running) return running;
-    const work = this.doRefresh(session, session.rt, meta)
-      .then(
-        (result) => {
-          this.remember(key, result);
-          this.audit.record('session_refreshed', meta, {
-            sid: session.sid,
-            userId: session.user.id,
-          });
-          return result;
-        },
-        (err: unknown) => {
-          const code = err instanceof DomainError ? err.code : 'internal';
-          if (code !== 'not_eligible')
-            this.audit.record('refresh_failed', meta, { sid: session.sid, reason: code });
-          throw err;
-        },
-      )
-      .finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, work);
-    return work;
+  authenticate(value: string, meta: () => RequestMeta): LiveSession | Promise<LiveSession> {
+    const id = value.slice(0, 22);
+    const live = this.live.get(id);
+    if (live && live.cookie === value) return this.ready(live, meta);
+    const verified = this.cookie.verify(value);
+    if (!verified) throw ended();
+    if (live) return this.ready(live, meta);
+    return this.load(verified.id).then((loaded) => this.ready(loaded, meta));
   }
 
-  private remember(key: string, result: SealedSession): void {
-    const now = this.clock.now();
-    for (const [k, v] of this.recent) {
-      if (v.until > now && this.recent.size < MAX_RECENT_REFRESHES) break;
-      this.recent.delete(k);
+  /** A session by the id of a cookie whose MAC verified, from the cache or the store. */
+  private async load(id: string): Promise<LiveSession> {
+    const record = await this.stored(this.store.get(id));
+    if (!record) throw ended();
+    const opened = this.ring.open(record.tokens, id);
+    let tokens: SessionTokens | undefined;
+    try {
+      tokens = opened === undefined ? undefined : (JSON.parse(opened) as SessionTokens);
+    } catch {
+      tokens = undefined;
     }
-    this.recent.set(key, { result, until: now + REFRESH_GRACE_MS });
-  }
-
-  private async doRefresh(
-    session: SessionData,
-    refreshToken: string,
-    meta: RequestMeta,
-  ): Promise<SealedSession> {
-    // Eligibility first, fresh from Salesforce: a revoked person must not get new tokens.
-    const record = await this.eligibility.check(session.user.email, { fresh: true });
-    if (!record) {
-      await this.revokeQuietly(refreshToken);
-      this.audit.record('eligibility_revoked', meta, {
-        email: session.user.email,
-        sid: session.sid,
-        userId: session.user.id,
-      });
-      throw new DomainError('not_eligible', 'This account may no longer sign in.');
+    if (!tokens || typeof tokens.at !== 'string') {
+      // Sealed by a secret no longer in the ring: nothing can use this record any more.
+      this.logger.warn({ msg: 'session tokens do not open with the key ring; session ended', sid: record.handle });
+      await this.stored(this.store.delete(id));
+      throw ended();
     }
-    const tokens = await this.auth0.refresh(refreshToken, meta.ip);
     const now = this.clock.now();
-    const next: SessionData = {
-      ...session,
-      at: tokens.accessToken,
-      ...(tokens.refreshToken ? { rt: tokens.refreshToken } : {}),
-      elig: record,
-      exp: Math.min(session.abs, now + this.cfg.idleSeconds * 1000),
+    // Another request may have loaded it meanwhile: keep one object per session.
+    const raced = this.live.get(id);
+    if (raced) return raced;
+    const live: LiveSession = {
+      record,
+      tokens,
+      cookie: this.cookie.valueFor(id),
+      ended: false,
+      lastSeenWrittenAt: record.lastSeenAt,
+      refreshAt: refreshAt(record.accessTokenExpiresAt, now),
     };
-    return { session: next, sealed: await this.cipher.seal(next) };
+    this.live.set(id, live);
+    if (!this.ring.isCurrent(record.tokens)) {
+      // Re-sealed under the current secret, so an old one can leave the ring sooner.
+      this.write(live, { tokens: this.ring.seal(JSON.stringify(tokens), id) }).catch(() => {});
+    }
+    return live;
   }
 
-  /** Ends a session at Auth0 (refresh token revoked). Never throws: logout always succeeds. */
-  async end(session: SessionData | undefined, meta: RequestMeta): Promise<void> {
-    if (!session) return;
-    if (session.rt) await this.revokeQuietly(session.rt);
-    this.audit.record('logged_out', meta, { sid: session.sid, userId: session.user.id });
+  private ready(live: LiveSession, meta: () => RequestMeta): LiveSession | Promise<LiveSession> {
+    // A refresh or re-check is running: its outcome is this request's too.
+    if (live.pending) return live.pending;
+    if (live.ended) throw ended();
+    const now = this.clock.now();
+    const r = live.record;
+    if (now >= r.absoluteExpiresAt || now >= r.idleExpiresAt) {
+      void this.endQuietly(live, 'expired', meta());
+      throw expired();
+    }
+    if (now >= live.refreshAt) return this.refresh(live, meta());
+    if (now - r.eligibilityCheckedAt >= this.recheckMs) return this.recheck(live, meta());
+    if (now - live.lastSeenWrittenAt >= LAST_SEEN_WRITE_MS) this.touch(live, now);
+    return live;
+  }
+
+  /**
+   * Refreshes the session's tokens now (and re-checks eligibility first). Every request on
+   * the session that arrives meanwhile waits for this one result.
+   */
+  refresh(live: LiveSession, meta: RequestMeta): Promise<LiveSession> {
+    return this.exclusive(live, () => this.refreshTokens(live, meta));
+  }
+
+  private recheck(live: LiveSession, meta: RequestMeta): Promise<LiveSession> {
+    return this.exclusive(live, async () => {
+      await this.confirmEligibility(live, meta);
+      return live;
+    });
+  }
+
+  /** Runs `work` as the session's one pending operation (the per-session lock). */
+  private exclusive(live: LiveSession, work: () => Promise<LiveSession>): Promise<LiveSession> {
+    if (live.pending) return live.pending;
+    const pending = work().finally(() => {
+      live.pending = undefined;
+    });
+    live.pending = pending;
+    return pending;
+  }
+
+  /** Asks Salesforce again; on a withdrawal every session of the person ends. */
+  private async confirmEligibility(live: LiveSession, meta: RequestMeta): Promise<void> {
+    const { user } = live.record;
+    const record = await this.eligibility.check(user.email, { fresh: true });
+    if (!record) {
+      await this.endAllForUser(user.id, 'not_eligible', meta);
+      this.audit.record('eligibility_revoked', meta, { email: user.email, userId: user.id });
+      throw notEligible();
+    }
+    await this.write(live, { eligibility: record, eligibilityCheckedAt: this.clock.now() });
+  }
+
+  private async refreshTokens(live: LiveSession, meta: RequestMeta): Promise<LiveSession> {
+    if (live.ended) throw ended();
+    const { record } = live;
+    await this.confirmEligibility(live, meta);
+    const rt = live.tokens.rt;
+    if (!rt) {
+      // No refresh token ("Allow Offline Access" off): the session lasts as long as its token.
+      if (this.clock.now() < record.accessTokenExpiresAt) return live;
+      await this.endQuietly(live, 'refresh_refused', meta);
+      throw new DomainError('session_expired', 'Your session cannot be renewed. Sign in again.');
+    }
+    let tokens: Auth0Tokens;
+    try {
+      tokens = await this.auth0.refresh(rt, meta.ip);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'session_expired') {
+        const revokedAt = this.revokedLately.get(record.user.id);
+        if (revokedAt !== undefined && this.clock.now() - revokedAt < REVOCATION_MEMORY_MS) {
+          this.logger.warn({
+            msg:
+              'Auth0 refused a refresh token shortly after another session of the same person ended: ' +
+              'the tenant probably has "Refresh Token Revocation Deletes Grant" on. Turn it off, or set ' +
+              'AUTH0_REVOCATION_DELETES_GRANT=true.',
+            sid: record.handle,
+          });
+        }
+        await this.endQuietly(live, 'refresh_refused', meta);
+        this.audit.record('refresh_failed', meta, { sid: record.handle, reason: 'refused' });
+      } else {
+        this.audit.record('refresh_failed', meta, {
+          sid: record.handle,
+          reason: err instanceof DomainError ? err.code : 'internal',
+        });
+      }
+      throw err;
+    }
+    const now = this.clock.now();
+    const next: SessionTokens = { at: tokens.accessToken, rt: tokens.refreshToken ?? rt };
+    const changes: SessionChanges = {
+      tokens: this.ring.seal(JSON.stringify(next), record.id),
+      accessTokenExpiresAt: tokenExpiry(tokens.accessToken, tokens.expiresIn, now),
+    };
+    try {
+      await this.write(live, changes);
+    } catch (err) {
+      // Ended meanwhile (or the store failed): the new refresh token must not outlive it.
+      if (tokens.refreshToken) await this.revokeQuietly(tokens.refreshToken);
+      throw err;
+    }
+    live.tokens = next;
+    live.refreshAt = refreshAt(live.record.accessTokenExpiresAt, now);
+    live.principal = undefined;
+    this.audit.record('session_refreshed', meta, { sid: record.handle, userId: record.user.id });
+    return live;
+  }
+
+  /** Writes changes to the store and to the live copy; unauthenticated when the record is gone. */
+  private async write(live: LiveSession, changes: SessionChanges): Promise<void> {
+    const updated = await this.stored(this.store.update(live.record.id, changes));
+    if (!updated) {
+      this.forget(live.record.id);
+      throw ended();
+    }
+    live.record = { ...live.record, ...changes };
+    live.me = undefined;
+  }
+
+  private touch(live: LiveSession, now: number): void {
+    live.lastSeenWrittenAt = now;
+    const changes: SessionChanges = {
+      lastSeenAt: now,
+      idleExpiresAt: Math.min(live.record.absoluteExpiresAt, now + this.cfg.idleSeconds * 1000),
+    };
+    live.record = { ...live.record, ...changes };
+    live.me = undefined;
+    this.store.update(live.record.id, changes).then(
+      (updated) => {
+        if (!updated) this.forget(live.record.id);
+      },
+      () => this.logger.warn({ msg: 'could not record last-seen; will try again', sid: live.record.handle }),
+    );
+  }
+
+  /** What /api/me says for a session; computed once per change of the record. */
+  me(live: LiveSession): MeResponse {
+    return (live.me ??= {
+      user: live.record.user,
+      eligibility: live.record.eligibility,
+      session: {
+        expiresAt: new Date(live.record.idleExpiresAt).toISOString(),
+        absoluteExpiresAt: new Date(live.record.absoluteExpiresAt).toISOString(),
+      },
+    });
+  }
+
+  /** The person's sessions, newest first, the current one marked. */
+  async list(userId: string, current: LiveSession | undefined): Promise<SessionSummary[]> {
+    const records = await this.stored(this.store.listByUser(userId));
+    return records.map((r) => {
+      const mine = current?.record.id === r.id ? current.record : r;
+      return {
+        id: r.handle,
+        createdAt: new Date(r.createdAt).toISOString(),
+        lastSeenAt: new Date(Math.max(r.lastSeenAt, mine.lastSeenAt)).toISOString(),
+        expiresAt: new Date(Math.min(mine.idleExpiresAt, r.absoluteExpiresAt)).toISOString(),
+        device: r.device,
+        current: current?.record.id === r.id,
+      };
+    });
+  }
+
+  /** Ends one of the person's sessions by its public handle; not_found for anyone else's. */
+  async endByHandle(userId: string, handle: string, meta: RequestMeta): Promise<SessionRecord> {
+    const records = await this.stored(this.store.listByUser(userId));
+    const target = records.find((r) => r.handle === handle);
+    if (!target) throw new DomainError('not_found', 'There is no such session.');
+    await this.end(target.id, 'ended_by_user', meta);
+    return target;
+  }
+
+  /** Ends every session of the person but `keepId`. */
+  async endOthers(userId: string, keepId: string | undefined, meta: RequestMeta): Promise<number> {
+    const records = await this.stored(this.store.listByUser(userId));
+    const others = records.filter((r) => r.id !== keepId);
+    for (const r of others) await this.end(r.id, 'ended_by_user', meta, { othersRemain: keepId !== undefined });
+    return others.length;
+  }
+
+  /** Ends every session of the person (eligibility withdrawn, the operator command). */
+  async endAllForUser(userId: string, reason: EndReason, meta: RequestMeta): Promise<number> {
+    const records = await this.stored(this.store.listByUser(userId));
+    for (const r of records) await this.end(r.id, reason, meta, { othersRemain: false });
+    return records.length;
+  }
+
+  /**
+   * Ends a session: removed from the store (the step that makes it end everywhere; if the
+   * store cannot be reached this rejects and nothing is reported done), dropped from this
+   * process, and its refresh token revoked at Auth0. Returns false when there was none.
+   */
+  async end(
+    id: string,
+    reason: EndReason,
+    meta: RequestMeta,
+    opts: { othersRemain?: boolean } = {},
+  ): Promise<boolean> {
+    const record = await this.stored(this.store.delete(id));
+    this.forget(id);
+    if (!record) return false;
+    const othersRemain =
+      opts.othersRemain ??
+      (this.revocationDeletesGrant &&
+        (await this.stored(this.store.listByUser(record.user.id))).length > 0);
+    await this.revokeTokens(record, { othersRemain });
+    this.audit.record(reason === 'logout' ? 'logged_out' : 'session_ended', meta, {
+      sid: record.handle,
+      userId: record.user.id,
+      reason,
+    });
+    return true;
+  }
+
+  /** The session id a cookie value names, when its MAC verifies (logout needs no more). */
+  idOf(value: string): string | undefined {
+    return this.cookie.verify(value)?.id;
+  }
+
+  private async endQuietly(live: LiveSession, reason: EndReason, meta: RequestMeta): Promise<void> {
+    live.ended = true;
+    try {
+      await this.end(live.record.id, reason, meta);
+    } catch {
+      this.logger.warn({ msg: 'could not remove an ended session; it expires on its own', sid: live.record.handle });
+    }
+  }
+
+  /** Drops a session from this process: requests still holding it are refused. */
+  forget(id: string): void {
+    const live = this.live.get(id);
+    if (live) live.ended = true;
+    this.live.delete(id);
+  }
+
+  /**
+   * Revokes a record's refresh token at Auth0. With "Refresh Token Revocation Deletes Grant"
+   * on, that would revoke the person's other sessions too, so while others remain it is left
+   * to expire: it was only ever in the record just deleted.
+   */
+  private async revokeTokens(record: SessionRecord, { othersRemain }: { othersRemain: boolean }): Promise<void> {
+    const opened = this.ring.open(record.tokens, record.id);
+    if (opened === undefined) return;
+    let rt: string | undefined;
+    try {
+      rt = (JSON.parse(opened) as SessionTokens).rt;
+    } catch {
+      return;
+    }
+    if (!rt) return;
+    if (this.revocationDeletesGrant && othersRemain) {
+      this.logger.log({
+        msg: 'refresh token left to expire: revoking it would end the other sessions (AUTH0_REVOCATION_DELETES_GRANT)',
+        sid: record.handle,
+      });
+      return;
+    }
+    this.revokedLately.set(record.user.id, this.clock.now());
+    await this.revokeQuietly(rt);
   }
 
   private async revokeQuietly(refreshToken: string): Promise<void> {
@@ -179,24 +485,21 @@ export class SessionService {
     }
   }
 
-  /** What /api/me says for a session; computed once per (cached) session object. */
-  me(session: SessionData): MeResponse {
-    let me = this.meOf.get(session);
-    if (!me) {
-      me = this.describe(session);
-      this.meOf.set(session, me);
+  /** A store call whose failure is a 503 for the client, never a 500 and never a silent success. */
+  private async stored<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      this.logger.error({
+        msg: 'session store unavailable',
+        error: err instanceof Error ? err.message : String(err),
+      });
+      throw new DomainError(
+        'upstream_unavailable',
+        'Sessions are temporarily unavailable. Try again shortly.',
+        { retryAfterSeconds: 5 },
+      );
     }
-    return me;
-  }
-
-  private describe(session: SessionData): MeResponse {
-    return {
-      user: session.user,
-      eligibility: session.elig,
-      session: {
-        expiresAt: new Date(session.exp).toISOString(),
-        absoluteExpiresAt: new Date(session.abs).toISOString(),
-      },
-    };
   }
 }

@@ -7,33 +7,45 @@ export interface SessionUser {
   name?: string;
 }
 
-/** What the encrypted session cookie holds. Times are milliseconds since the epoch. */
-export interface SessionData {
-  v: 1;
-  /** Random session id, for logs and audit (not a secret). */
-  sid: string;
-  /** Auth0 access token (JWT for our audience). */
-  at: string;
-  /** Auth0 refresh token, when offline_access was granted. */
-  rt?: string;
+/**
+ * A session as the store keeps it. Times are milliseconds since the epoch. The Auth0 tokens
+ * are sealed (AES-256-GCM under the key ring, bound to the id); nothing else is secret.
+ */
+export interface SessionRecord {
+  /** The session id: the random part of the cookie (the cookie adds a MAC). */
+  id: string;
+  /** A public handle for the sessions list and DELETE /api/sessions/:id; useless as a credential. */
+  handle: string;
   user: SessionUser;
-  elig: EligibilityRecord;
-  /** Created. */
-  iat: number;
-  /** Idle expiry: renewed by each refresh, never past `abs`. */
-  exp: number;
-  /** Absolute expiry: fixed at sign-in. */
-  abs: number;
+  eligibility: EligibilityRecord;
+  /** When Salesforce last said this person is eligible. */
+  eligibilityCheckedAt: number;
+  /** `{ at, rt? }` sealed by KeyRing.seal with the id as context. */
+  tokens: string;
+  /** The access token's exp, so deciding to refresh needs no decryption. */
+  accessTokenExpiresAt: number;
+  createdAt: number;
+  /** Written at most once a minute. */
+  lastSeenAt: number;
+  /** lastSeenAt + the idle lifetime, never past absoluteExpiresAt. */
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+  /** "Chrome on macOS", from the User-Agent at sign-in. */
+  device: string;
 }
 
-/** The authenticated principal a guarded handler receives through @CurrentUser(). */
-export interface AuthUser {
-  /** Auth0 user id (`sub`). */
-  id: string;
-  /** Scopes granted to the access token. */
-  scopes: string[];
-  /** Verified access token claims. */
-  claims: Record<string, unknown>;
-  /** The browser session, when the request came with the session cookie (not a Bearer token). */
-  session?: SessionData;
+/** What the sealed `tokens` field holds. */
+export interface SessionTokens {
+  at: string;
+  rt?: string;
 }
+
+/** Why a session ended: audit events and (later) metrics labels. */
+export type EndReason =
+  | 'logout'
+  | 'ended_by_user'
+  | 'expired'
+  | 'refresh_refused'
+  | 'not_eligible'
+  | 'evicted'
+  | 'operator';

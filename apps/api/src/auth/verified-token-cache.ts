@@ -7,8 +7,8 @@
 // verifies: a flood of one-time tokens then leaves nothing behind for the GC to promote and
 // mark (a small "doorkeeper" set remembers the signatures seen once).
 
+import { decodeProtectedHeader } from 'jose';
 import { BoundedCache, LongKeyCache } from '../common/bounded-cache';
-import { jwsHeader } from './rs256-verifier';
 
 export interface CachedToken {
   claims: Record<string, unknown>;
@@ -70,10 +70,8 @@ export class VerifiedTokenCache {
 
 /** The `kid` of a compact JWS header, without verifying anything. */
 export function tokenKid(token: string): string | undefined {
-  const dot = token.indexOf('.');
-  if (dot <= 0) return undefined;
   try {
-    const kid = jwsHeader(token.slice(0, dot)).kid;
+    const { kid } = decodeProtectedHeader(token);
     return typeof kid === 'string' ? kid : undefined;
   } catch {
     return undefined;

@@ -1,0 +1,112 @@
+// Verifies Auth0 access tokens with passport-jwt, as it is meant to be used: its own verifier
+// (jsonwebtoken) with RS256 only, iss, aud, exp and nbf checked with a small clock tolerance,
+// and the key for the token's kid from `secretOrKeyProvider` (Auth0's JWKS through jwks-rsa,
+// each key parsed once: see JwksKeyStore). azp is checked here. The token is the session's
+// stored access token (put on the request by AuthGuard) or an `Authorization: Bearer` header.
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { SigningKeyNotFoundError } from 'jwks-rsa';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import type { AuthRequest, AuthUser } from './auth.types';
+import { TokenVerifier } from './token-verifier';
+import { tokenKid } from './verified-token-cache';
+
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
+const fromBearer = ExtractJwt.fromAuthHeaderAsBearerToken();
+
+export function extractToken(req: AuthRequest): string | null {
+  if (req.portcullisSession) return req.portcullisSession.tokens.at;
+  return fromBearer(req);
+}
+
+/**
+ * The Bearer token to look up in the verified-token cache: for the usual `Bearer <token>`,
+ * the rest of the header, without passport-jwt's regex over it. Only a lookup key: a hit is a
+ * string equal to a token that verified, which has no whitespace, so passport-jwt would have
+ * extracted exactly it; any other header misses and goes through `extractToken`.
+ */
+export function bearerForCache(req: AuthRequest): string | null {
+  const header = req.headers.authorization;
+  if (header !== undefined && header.startsWith('Bearer ')) return header.slice(7);
+  return fromBearer(req);
+}
+
+/**
+ * The principal for verified claims. Shared by the full verification path and the
+ * verified-token cache, so both apply the same checks.
+ */
+export function toPrincipal(
+  req: AuthRequest,
+  payload: Record<string, unknown>,
+  clientId: string,
+): AuthUser {
+  // azp: the token was issued to our application, not to another client of the same API.
+  if (payload.azp !== undefined && payload.azp !== clientId) {
+    throw new DomainError('unauthenticated', 'The token was issued to another application.');
+  }
+  if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
+    throw new DomainError('unauthenticated', 'The token has no subject.');
+  }
+  const session = req.portcullisSession;
+  if (session && session.record.user.id !== payload.sub) {
+    throw new DomainError('unauthenticated', 'The session does not match its token.');
+  }
+  const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+  return { id: payload.sub, scopes, claims: payload, ...(session ? { session } : {}) };
+}
+
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly clientId: string;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly verifier: TokenVerifier,
+    private readonly clock: Clock,
+  ) {
+    super({
+      jwtFromRequest: extractToken,
+      secretOrKeyProvider: (
+        req: AuthRequest,
+        rawJwt: string,
+        done: (err: unknown, key?: string | Buffer) => void,
+      ) => {
+        const kid = tokenKid(rawJwt);
+        if (!kid) {
+          done(new SigningKeyNotFoundError('The token names no signing key'));
+          return;
+        }
+        req.portcullisKid = kid;
+        verifier.keys.key(kid).then(
+          // jsonwebtoken takes a KeyObject too; the types only name strings and Buffers.
+          (key) => done(null, key as unknown as Buffer),
+          (err: unknown) => done(err),
+        );
+      },
+      issuer: config.auth0.issuer,
+      audience: config.auth0.audience,
+      algorithms: ['RS256'],
+      jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS },
+      passReqToCallback: true,
+    });
+    this.clientId = config.auth0.clientId;
+  }
+
+  validate(req: AuthRequest, payload: Record<string, unknown>): AuthUser {
+    // Stricter than jsonwebtoken: a token without exp never verifies (Auth0's always have one).
+    if (typeof payload.exp !== 'number') {
+      throw new DomainError('unauthenticated', 'The token has no expiry.');
+    }
+    const user = toPrincipal(req, payload, this.clientId);
+    const kid = req.portcullisKid;
+    if (!req.portcullisSession && kid) {
+      const token = extractToken(req);
+      if (token) this.verifier.verified.set(token, kid, payload, this.clock.now());
+    }
+    return user;
+  }
+}

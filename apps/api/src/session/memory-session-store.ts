@@ -1,0 +1,108 @@
+// Sessions in this process: the store for one instance (no REDIS_URL). Maps by id, by person
+// and by email; expired records are dropped when read and by a sweep once a minute.
+import type { Clock } from '../common/clock';
+import { SessionStore, type SessionChanges } from './session-store';
+import type { SessionRecord } from './session.types';
+
+const SWEEP_MS = 60_000;
+
+export class MemorySessionStore extends SessionStore {
+  readonly shared = false;
+  private readonly byId = new Map<string, SessionRecord>();
+  private readonly byUser = new Map<string, Set<string>>();
+  private readonly byEmail = new Map<string, Set<string>>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly clock: Pick<Clock, 'now'>) {
+    super();
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
+  }
+
+  private live(record: SessionRecord | undefined): SessionRecord | undefined {
+    if (!record) return undefined;
+    const now = this.clock.now();
+    if (now < record.idleExpiresAt && now < record.absoluteExpiresAt) return record;
+    this.remove(record);
+    return undefined;
+  }
+
+  async create(record: SessionRecord, maxPerUser: number): Promise<SessionRecord[]> {
+    this.byId.set(record.id, { ...record });
+    add(this.byUser, record.user.id, record.id);
+    add(this.byEmail, record.user.email, record.id);
+    const mine = await this.listByUser(record.user.id);
+    const evicted = mine.slice(maxPerUser);
+    for (const old of evicted) this.remove(old);
+    return evicted;
+  }
+
+  async get(id: string): Promise<SessionRecord | undefined> {
+    const record = this.live(this.byId.get(id));
+    return record && { ...record };
+  }
+
+  async update(id: string, changes: SessionChanges): Promise<SessionRecord | undefined> {
+    const record = this.live(this.byId.get(id));
+    if (!record) return undefined;
+    Object.assign(record, changes);
+    return { ...record };
+  }
+
+  async delete(id: string): Promise<SessionRecord | undefined> {
+    const record = this.byId.get(id);
+    if (!record) return undefined;
+    this.remove(record);
+    return this.live({ ...record }) ? record : undefined;
+  }
+
+  async listByUser(userId: string): Promise<SessionRecord[]> {
+    return this.list(this.byUser.get(userId));
+  }
+
+  async listByEmail(email: string): Promise<SessionRecord[]> {
+    return this.list(this.byEmail.get(email));
+  }
+
+  override async close(): Promise<void> {
+    clearInterval(this.sweeper);
+  }
+
+  /** How many records are held (expired ones included until swept). */
+  get size(): number {
+    return this.byId.size;
+  }
+
+  sweep(): void {
+    for (const record of this.byId.values()) this.live(record);
+  }
+
+  private list(ids: Set<string> | undefined): SessionRecord[] {
+    const out: SessionRecord[] = [];
+    for (const id of ids ?? []) {
+      const record = this.live(this.byId.get(id));
+      if (record) out.push({ ...record });
+    }
+    // Newest first; the id breaks ties so the order is stable.
+    return out.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+  }
+
+  private remove(record: SessionRecord): void {
+    this.byId.delete(record.id);
+    drop(this.byUser, record.user.id, record.id);
+    drop(this.byEmail, record.user.email, record.id);
+  }
+}
+
+function add(index: Map<string, Set<string>>, key: string, id: string): void {
+  let ids = index.get(key);
+  if (!ids) index.set(key, (ids = new Set()));
+  ids.add(id);
+}
+
+function drop(index: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = index.get(key);
+  if (!ids) return;
+  ids.delete(id);
+  if (ids.size === 0) index.delete(key);
+}
