@@ -1,15 +1,13 @@
 // Wires the SPA together: API client, session cache, cross-tab channel and router. main.tsx
-// calls it with the browser's fetch, locks and BroadcastChannel; tests call it with fakes.
+// calls it with the browser's fetch and BroadcastChannel; tests call it with fakes.
 import type { RouterHistory } from '@tanstack/react-router';
 import { createApiClient, type ApiClientOptions } from './api/api-client';
-import type { LockManagerLike } from './api/refresh-coordinator';
 import { createAppRouter, type AppRouter } from './router';
 import { createSessionCache, type SessionCache } from './session/session-cache';
 import { createSessionChannel, type SessionChannel } from './session/session-channel';
 
 export interface AppOptions {
   fetch?: ApiClientOptions['fetch'];
-  locks?: LockManagerLike | undefined;
   channel?: SessionChannel;
   history?: RouterHistory;
   staleMs?: number;
@@ -25,12 +23,7 @@ export interface App {
 
 export function createApp(options: AppOptions = {}): App {
   const channel = options.channel ?? createSessionChannel();
-  const api = createApiClient({
-    fetch: options.fetch,
-    locks: options.locks,
-    channel,
-    now: options.now,
-  });
+  const api = createApiClient({ fetch: options.fetch });
   const session = createSessionCache({
     fetchMe: () => api.me(),
     staleMs: options.staleMs,
@@ -42,8 +35,7 @@ export function createApp(options: AppOptions = {}): App {
   // now. Another tab signed in: ask the API again (the login page then moves on).
   const unsubscribe = channel.subscribe((message) => {
     if (message.type === 'signed-out') session.signedOut('signed_out');
-    else if (message.type === 'signed-in') session.invalidate();
-    else return;
+    else session.invalidate();
     void router.invalidate();
   });
 

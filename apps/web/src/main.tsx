@@ -4,9 +4,7 @@ import { createRoot } from 'react-dom/client';
 import { createApp } from './app';
 import './styles.css';
 
-const { router } = createApp({
-  locks: typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : undefined,
-});
+const { router } = createApp();
 
 const root = document.getElementById('root');
 if (root) {

@@ -86,15 +86,17 @@ const homeRoute = createRoute({
   component: lazyRouteComponent(() => import('./pages/home-page'), 'HomePage'),
 });
 
-const sessionRoute = createRoute({
+// The person's sessions in every browser, and a way to end them. The list is fetched by the
+// page itself, not by a loader, so that hovering the link does not ask the API for it.
+const sessionsRoute = createRoute({
   getParentRoute: () => authenticatedRoute,
-  path: 'session',
-  component: lazyRouteComponent(() => import('./pages/session-page'), 'SessionPage'),
+  path: 'sessions',
+  component: lazyRouteComponent(() => import('./pages/sessions-page'), 'SessionsPage'),
 });
 
 export const routeTree = rootRoute.addChildren([
   loginRoute,
-  authenticatedRoute.addChildren([homeRoute, sessionRoute]),
+  authenticatedRoute.addChildren([homeRoute, sessionsRoute]),
 ]);
 
 export function createAppRouter(context: RouterContext, history?: RouterHistory) {

@@ -1,13 +1,15 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApiClient } from '../src/api/api-client';
 import { ApiError } from '../src/api/api-error';
-import { ADA, FakeApi, GOOD_CODE, meFor, problemAnswer } from './fake-api';
-
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
+import {
+  ADA,
+  CURRENT_SESSION,
+  FakeApi,
+  GOOD_CODE,
+  meFor,
+  otherSessions,
+  problemAnswer,
+} from './fake-api';
 
 async function rejection(promise: Promise<unknown>): Promise<ApiError> {
   const err = await promise.then(
@@ -61,71 +63,55 @@ describe('createApiClient', () => {
     expect(err.status).toBe(0);
   });
 
-  it('on 401 session_expired refreshes once and retries once', async () => {
+  it('never refreshes: 401 session_expired means the session is over, after one request', async () => {
     const api = new FakeApi();
     api.session = { email: ADA, expired: true };
-    const me = await createApiClient({ fetch: api.fetch }).me();
-    expect(me.user.email).toBe(ADA);
-    expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
-      'GET /api/me',
-      'POST /api/auth/refresh',
-      'GET /api/me',
-    ]);
-  });
-
-  it('does not refresh for 401 unauthenticated (no session at all)', async () => {
-    const api = new FakeApi();
     expect((await rejection(createApiClient({ fetch: api.fetch }).me())).code).toBe(
-      'unauthenticated',
+      'session_expired',
     );
-    expect(api.count('POST', '/api/auth/refresh')).toBe(0);
+    expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /api/me']);
   });
 
-  it('shares one refresh between concurrent requests', async () => {
+  it('lists the sessions, parsed with the shared schema', async () => {
     const api = new FakeApi();
-    api.session = { email: ADA, expired: true };
-    const gate = deferred();
-    api.override(async (call) => {
-      if (call.path === '/api/auth/refresh') await gate.promise;
-      return undefined;
-    });
-    const client = createApiClient({ fetch: api.fetch });
-    const all = Promise.all([client.me(), client.me(), client.me()]);
-    // All three have met the expired token while the one refresh is still running.
-    await vi.waitFor(() => {
-      expect(api.count('GET', '/api/me')).toBe(3);
-      expect(api.count('POST', '/api/auth/refresh')).toBe(1);
-    });
-    gate.resolve();
-    const answers = await all;
-    expect(answers.map((m) => m.user.email)).toEqual([ADA, ADA, ADA]);
-    expect(api.count('POST', '/api/auth/refresh')).toBe(1);
-    expect(api.count('GET', '/api/me')).toBe(6);
-  });
-
-  it('gives up after one refresh: a failed refresh rejects with its code', async () => {
-    const api = new FakeApi();
-    api.override((call) => {
-      if (call.path === '/api/me') return problemAnswer('session_expired');
-      if (call.path === '/api/auth/refresh') return problemAnswer('not_eligible');
-      return undefined;
-    });
-    const err = await rejection(createApiClient({ fetch: api.fetch }).me());
-    expect(err.code).toBe('not_eligible');
-    expect(api.count('GET', '/api/me')).toBe(1);
-    expect(api.count('POST', '/api/auth/refresh')).toBe(1);
-  });
-
-  it('retries only once even when the retry meets session_expired again', async () => {
-    const api = new FakeApi();
-    api.override((call) =>
-      call.path === '/api/me' ? problemAnswer('session_expired') : undefined,
-    );
     api.session = { email: ADA, expired: false };
-    const err = await rejection(createApiClient({ fetch: api.fetch }).me());
-    expect(err.code).toBe('session_expired');
-    expect(api.count('GET', '/api/me')).toBe(2);
-    expect(api.count('POST', '/api/auth/refresh')).toBe(1);
+    const sessions = await createApiClient({ fetch: api.fetch }).sessions();
+    expect(sessions).toEqual([CURRENT_SESSION, ...otherSessions()]);
+    expect(api.calls).toEqual([{ method: 'GET', path: '/api/sessions', body: undefined }]);
+  });
+
+  it('refuses a sessions list that does not match the contract', async () => {
+    const api = new FakeApi();
+    api.override(() => ({
+      status: 200,
+      body: { sessions: [{ ...CURRENT_SESSION, lastSeenAt: 'yesterday' }] },
+    }));
+    expect((await rejection(createApiClient({ fetch: api.fetch }).sessions())).code).toBe(
+      'unexpected_response',
+    );
+  });
+
+  it('ends one session with DELETE /api/sessions/:id (id encoded), and all others with DELETE /api/sessions', async () => {
+    const api = new FakeApi();
+    api.session = { email: ADA, expired: false };
+    const client = createApiClient({ fetch: api.fetch });
+    await client.endSession('ses_phone');
+    const odd = await rejection(client.endSession('a/b?c'));
+    expect(odd).toMatchObject({ code: 'not_found', status: 404 });
+    await client.endOtherSessions();
+    expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
+      'DELETE /api/sessions/ses_phone',
+      'DELETE /api/sessions/a%2Fb%3Fc',
+      'DELETE /api/sessions',
+    ]);
+    expect(api.others).toEqual([]);
+  });
+
+  it('reports 401 on the sessions calls with the contract code', async () => {
+    const client = createApiClient({ fetch: new FakeApi().fetch });
+    for (const call of [client.sessions(), client.endSession('x'), client.endOtherSessions()]) {
+      expect(await rejection(call)).toMatchObject({ code: 'unauthenticated', status: 401 });
+    }
   });
 
   it('sends JSON with same-origin credentials and no caching', async () => {

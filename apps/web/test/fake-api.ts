@@ -1,7 +1,7 @@
 // A stand-in for the Portcullis API behind `fetch`, for component and router tests: it keeps
 // a session flag like the cookie would, answers with the contract's shapes, and records
 // every call. Behaviour the browser tests check against the real API is mirrored loosely.
-import { problem, type ErrorCode, type MeResponse } from '@portcullis/shared';
+import { problem, type ErrorCode, type MeResponse, type SessionSummary } from '@portcullis/shared';
 
 export const ADA = 'ada.lovelace@example.com';
 export const GOOD_CODE = '123456';
@@ -27,6 +27,38 @@ export function meFor(email = ADA): MeResponse {
   };
 }
 
+/** The session of the browser under test, as GET /api/sessions lists it. */
+export const CURRENT_SESSION: SessionSummary = {
+  id: 'ses_current',
+  createdAt: '2030-01-01T09:00:00.000Z',
+  lastSeenAt: '2030-01-01T10:00:00.000Z',
+  expiresAt: '2030-01-08T10:00:00.000Z',
+  device: 'Firefox on macOS',
+  current: true,
+};
+
+/** Two other browsers the same person is signed in with, newest first. */
+export function otherSessions(): SessionSummary[] {
+  return [
+    {
+      id: 'ses_phone',
+      createdAt: '2029-12-30T08:00:00.000Z',
+      lastSeenAt: '2029-12-31T20:15:00.000Z',
+      expiresAt: '2030-01-07T20:15:00.000Z',
+      device: 'Safari on iPhone',
+      current: false,
+    },
+    {
+      id: 'ses_office',
+      createdAt: '2029-12-01T08:00:00.000Z',
+      lastSeenAt: '2029-12-20T17:30:00.000Z',
+      expiresAt: '2029-12-27T17:30:00.000Z',
+      device: 'Chrome on Windows',
+      current: false,
+    },
+  ];
+}
+
 export interface Call {
   method: string;
   path: string;
@@ -43,8 +75,13 @@ function problemAnswer(code: ErrorCode, extra: { retryAfterSeconds?: number } = 
 
 export class FakeApi {
   readonly calls: Call[] = [];
-  /** Like the session cookie: who is signed in, and whether the access token has expired. */
+  /**
+   * Like the session cookie: who is signed in, and whether the API has found the session over
+   * (then guarded routes answer 401 session_expired; the API refreshes tokens itself).
+   */
   session: { email: string; expired: boolean } | null = null;
+  /** The signed-in person's sessions in other browsers (GET /api/sessions lists them too). */
+  others: SessionSummary[] = otherSessions();
   resendAfterSeconds = 30;
   private overrides: Override[] = [];
 
@@ -80,6 +117,16 @@ export class FakeApi {
 
   private answer(call: Call): Answer {
     const key = `${call.method} ${call.path}`;
+    const guarded = key === 'GET /api/me' || call.path.startsWith('/api/sessions');
+    if (guarded && !this.session) return problemAnswer('unauthenticated');
+    if (guarded && this.session?.expired) return problemAnswer('session_expired');
+    const ended = /^DELETE \/api\/sessions\/([^/]+)$/.exec(key);
+    if (ended) {
+      const id = decodeURIComponent(ended[1]!);
+      if (!this.others.some((s) => s.id === id)) return problemAnswer('not_found');
+      this.others = this.others.filter((s) => s.id !== id);
+      return { status: 204 };
+    }
     switch (key) {
       case 'POST /api/auth/passwordless/start':
         return {
@@ -93,13 +140,12 @@ export class FakeApi {
         return { status: 200, body: meFor(email) };
       }
       case 'GET /api/me':
-        if (!this.session) return problemAnswer('unauthenticated');
-        if (this.session.expired) return problemAnswer('session_expired');
-        return { status: 200, body: meFor(this.session.email) };
-      case 'POST /api/auth/refresh':
-        if (!this.session) return problemAnswer('session_expired');
-        this.session.expired = false;
-        return { status: 200, body: meFor(this.session.email) };
+        return { status: 200, body: meFor(this.session!.email) };
+      case 'GET /api/sessions':
+        return { status: 200, body: { sessions: [CURRENT_SESSION, ...this.others] } };
+      case 'DELETE /api/sessions':
+        this.others = [];
+        return { status: 204 };
       case 'POST /api/auth/logout':
         this.session = null;
         return { status: 204 };

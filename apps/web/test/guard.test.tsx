@@ -13,9 +13,9 @@ function signedInApi(expired = false): FakeApi {
 
 describe('the authenticated layout', () => {
   it('sends someone without a session to /login?redirect=<where they were going>', async () => {
-    const { router, api } = renderApp('/session?tab=2');
+    const { router, api } = renderApp('/sessions?tab=2');
     await screen.findByLabelText('Email address');
-    expect(currentHref(router)).toBe('/login?redirect=%2Fsession%3Ftab%3D2');
+    expect(currentHref(router)).toBe('/login?redirect=%2Fsessions%3Ftab%3D2');
     expect(screen.queryByRole('button', { name: 'Sign out' })).toBeNull();
     expect(api.count('GET', '/api/me')).toBe(1);
   });
@@ -42,39 +42,44 @@ describe('the authenticated layout', () => {
     });
     await screen.findByRole('heading', { name: /^Welcome/ });
     for (let i = 0; i < 5; i += 1) {
-      await user.click(screen.getByRole('link', { name: 'Session' }));
-      await screen.findByRole('heading', { name: 'Your session' });
+      await user.click(screen.getByRole('link', { name: 'Sessions' }));
+      await screen.findByRole('heading', { name: 'Your sessions' });
       await user.click(screen.getByRole('link', { name: 'Home' }));
       await screen.findByRole('heading', { name: /^Welcome/ });
     }
     expect(currentHref(router)).toBe('/');
     expect(api.count('GET', '/api/me')).toBe(1);
     clock += 30_000;
-    await user.click(screen.getByRole('link', { name: 'Session' }));
-    await screen.findByRole('heading', { name: 'Your session' });
+    await user.click(screen.getByRole('link', { name: 'Sessions' }));
+    await screen.findByRole('heading', { name: 'Your sessions' });
     expect(api.count('GET', '/api/me')).toBe(2);
   });
 
-  it('keeps the page through a silent refresh when the access token has expired', async () => {
-    const { api } = renderApp('/', { api: signedInApi(true) });
+  it('after the stale window, sends the next navigation of a session ended elsewhere to /login', async () => {
+    let clock = 0;
+    const user = userEvent.setup();
+    const { api, router } = renderApp('/', {
+      api: signedInApi(),
+      staleMs: 30_000,
+      now: () => clock,
+    });
     await screen.findByRole('heading', { name: /^Welcome/ });
-    expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual([
-      'GET /api/me',
-      'POST /api/auth/refresh',
-      'GET /api/me',
-    ]);
+    // Ended from another browser: the API now answers this cookie with 401.
+    api.session = null;
+    clock += 30_000;
+    await user.click(screen.getByRole('link', { name: 'Sessions' }));
+    await screen.findByLabelText('Email address');
+    expect(currentHref(router)).toBe('/login?redirect=%2Fsessions');
+    expect(screen.queryByRole('button', { name: 'Sign out' })).toBeNull();
   });
 
-  it('sends someone whose session cannot be refreshed to /login, saying why', async () => {
-    const api = signedInApi(true);
-    api.override((call) =>
-      call.path === '/api/auth/refresh' ? problemAnswer('session_expired') : undefined,
-    );
-    const { router } = renderApp('/', { api });
+  it('treats 401 session_expired from /me as the end of the session: /login saying why, no refresh', async () => {
+    const { api, router } = renderApp('/', { api: signedInApi(true) });
     expect((await screen.findByRole('status')).textContent).toBe(
       'Your session has ended. Sign in again to continue.',
     );
     expect(currentHref(router)).toBe('/login?redirect=%2F&reason=session_expired');
+    expect(api.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /api/me']);
   });
 
   it('shows an error with a retry, not the login page, when the API is unavailable', async () => {
@@ -94,9 +99,9 @@ describe('the authenticated layout', () => {
   });
 
   it('moves a signed-in visitor of /login on to the app', async () => {
-    const { router } = renderApp('/login?redirect=%2Fsession', { api: signedInApi() });
-    await screen.findByRole('heading', { name: 'Your session' });
-    expect(currentHref(router)).toBe('/session');
+    const { router } = renderApp('/login?redirect=%2Fsessions', { api: signedInApi() });
+    await screen.findByRole('heading', { name: 'Your sessions' });
+    expect(currentHref(router)).toBe('/sessions');
   });
 });
 
@@ -122,12 +127,12 @@ describe('signing out', () => {
 
   it('in another tab signs this tab out too', async () => {
     const [thisTab, otherTab] = createChannels(2) as [FakeChannel, FakeChannel];
-    const { router } = renderApp('/session', { api: signedInApi(), channel: thisTab });
-    await screen.findByRole('heading', { name: 'Your session' });
+    const { router } = renderApp('/sessions', { api: signedInApi(), channel: thisTab });
+    await screen.findByRole('heading', { name: 'Your sessions' });
     otherTab.post({ type: 'signed-out' });
     await screen.findByLabelText('Email address');
-    expect(currentHref(router)).toBe('/login?redirect=%2Fsession&reason=signed_out');
-    expect(screen.queryByRole('heading', { name: 'Your session' })).toBeNull();
+    expect(currentHref(router)).toBe('/login?redirect=%2Fsessions&reason=signed_out');
+    expect(screen.queryByRole('heading', { name: 'Your sessions' })).toBeNull();
   });
 
   it('says so and stays signed in when the API cannot be reached', async () => {

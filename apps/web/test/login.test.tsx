@@ -129,11 +129,11 @@ describe('the login page', () => {
   });
 
   it('after sign-in goes to the redirect target', async () => {
-    const { user, router } = await toCodeStep(new FakeApi(), '/login?redirect=%2Fsession');
+    const { user, router } = await toCodeStep(new FakeApi(), '/login?redirect=%2Fsessions');
     await user.type(screen.getByLabelText('Verification code'), GOOD_CODE);
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
-    await screen.findByRole('heading', { name: 'Your session' });
-    expect(currentHref(router)).toBe('/session');
+    await screen.findByRole('heading', { name: 'Your sessions' });
+    expect(currentHref(router)).toBe('/sessions');
   });
 
   it('after sign-in goes home when the redirect target points outside the app', async () => {

@@ -1,12 +1,11 @@
 // The typed client of the HTTP contract. Every answer is parsed with the shared zod/mini
-// schemas; every error becomes an ApiError with a code from the contract. Guarded calls that
-// meet 401 session_expired refresh the session once (single flight) and retry once.
-import type { MeResponse, StartResponse } from '@portcullis/shared';
+// schemas; every error becomes an ApiError with a code from the contract. The API refreshes
+// tokens itself, on whichever request notices they are about to expire: a 401 from a guarded
+// route means the session is over, and the client never retries.
+import type { MeResponse, SessionSummary, StartResponse } from '@portcullis/shared';
 import type * as z from 'zod/mini';
 import { loadContract, type ContractModule } from './contract';
-import type { SessionChannel } from '../session/session-channel';
 import { ApiError } from './api-error';
-import { createRefreshCoordinator, type LockManagerLike } from './refresh-coordinator';
 
 export interface ApiClient {
   /** Asks for a code. The answer is the same whether or not the address may sign in. */
@@ -14,7 +13,12 @@ export interface ApiClient {
   /** Exchanges the code for a session cookie (set by the API; JavaScript never sees it). */
   verify(email: string, code: string): Promise<MeResponse>;
   me(): Promise<MeResponse>;
-  refresh(): Promise<MeResponse>;
+  /** The signed-in person's sessions, newest first; `current` marks this browser's. */
+  sessions(): Promise<SessionSummary[]>;
+  /** Ends one of the person's other sessions. 404 not_found when it has ended already. */
+  endSession(id: string): Promise<void>;
+  /** Ends every session of the person except this browser's. */
+  endOtherSessions(): Promise<void>;
   logout(): Promise<void>;
   /** True when the API runs on the emulators and serves the local mailbox page. */
   devMailboxAvailable(): Promise<boolean>;
@@ -22,9 +26,6 @@ export interface ApiClient {
 
 export interface ApiClientOptions {
   fetch?: typeof fetch;
-  locks?: LockManagerLike | undefined;
-  channel?: SessionChannel | undefined;
-  now?: () => number;
 }
 
 export const DEV_MAILBOX_PATH = '/api/dev/mailbox';
@@ -57,9 +58,8 @@ async function toApiError(res: Response): Promise<ApiError> {
 
 export function createApiClient(options: ApiClientOptions = {}): ApiClient {
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const now = options.now ?? Date.now;
 
-  async function send(method: 'GET' | 'POST' | 'HEAD', path: string, body?: unknown) {
+  async function send(method: 'GET' | 'POST' | 'DELETE' | 'HEAD', path: string, body?: unknown) {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
@@ -99,27 +99,6 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     return parsed.data;
   }
 
-  const refresh = async () =>
-    json(await send('POST', '/api/auth/refresh'), (c) => c.MeResponseSchema);
-  const coordinator = createRefreshCoordinator({
-    refresh,
-    locks: options.locks,
-    channel: options.channel,
-    now,
-  });
-
-  /** A call to a guarded route: on 401 session_expired, one refresh, then one retry. */
-  async function guarded<T>(call: () => Promise<T>): Promise<T> {
-    const sentAt = now();
-    try {
-      return await call();
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 'session_expired')) throw err;
-    }
-    await coordinator.refreshSince(sentAt);
-    return call();
-  }
-
   return {
     start: async (email) =>
       json(
@@ -131,8 +110,15 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
         await send('POST', '/api/auth/passwordless/verify', { email, code }),
         (c) => c.MeResponseSchema,
       ),
-    me: () => guarded(async () => json(await send('GET', '/api/me'), (c) => c.MeResponseSchema)),
-    refresh,
+    me: async () => json(await send('GET', '/api/me'), (c) => c.MeResponseSchema),
+    sessions: async () =>
+      (await json(await send('GET', '/api/sessions'), (c) => c.SessionsResponseSchema)).sessions,
+    endSession: async (id) => {
+      await send('DELETE', `/api/sessions/${encodeURIComponent(id)}`);
+    },
+    endOtherSessions: async () => {
+      await send('DELETE', '/api/sessions');
+    },
     logout: async () => {
       await send('POST', '/api/auth/logout');
     },

@@ -3,7 +3,30 @@
 import { ApiError, type ClientErrorCode } from '../api/api-error';
 
 /** What the person was doing, where a code reads differently per step. */
-export type Activity = 'send-code' | 'verify-code' | 'load-session' | 'sign-out';
+export type Activity =
+  | 'send-code'
+  | 'verify-code'
+  | 'load-session'
+  | 'sign-out'
+  | 'load-sessions'
+  | 'end-session'
+  | 'end-other-sessions';
+
+/** What went wrong, per activity, when the API had no better word for it. */
+function failed(activity: Activity): string {
+  switch (activity) {
+    case 'sign-out':
+      return 'Signing out did not work. Try again.';
+    case 'load-sessions':
+      return 'We could not load your sessions. Try again.';
+    case 'end-session':
+      return 'Ending that session did not work. Try again.';
+    case 'end-other-sessions':
+      return 'Signing out of your other sessions did not work. Try again.';
+    default:
+      return 'Something went wrong on our side. Try again.';
+  }
+}
 
 export function waitPhrase(seconds: number | undefined): string {
   if (seconds === undefined || seconds <= 0) return 'in a moment';
@@ -15,9 +38,9 @@ export function waitPhrase(seconds: number | undefined): string {
 function sentence(code: ClientErrorCode, activity: Activity, retryAfterSeconds?: number): string {
   switch (code) {
     case 'validation_failed':
-      return activity === 'verify-code'
-        ? 'Enter the 6-digit code from the email.'
-        : 'Enter your email address, like name@example.com.';
+      if (activity === 'verify-code') return 'Enter the 6-digit code from the email.';
+      if (activity === 'send-code') return 'Enter your email address, like name@example.com.';
+      return failed(activity);
     case 'invalid_code':
       return 'That code is not right. Check the email and try again.';
     case 'code_expired':
@@ -33,19 +56,23 @@ function sentence(code: ClientErrorCode, activity: Activity, retryAfterSeconds?:
       return 'Your session has ended. Sign in again.';
     case 'not_eligible':
       return 'This account may no longer sign in.';
+    case 'access_denied':
+      return 'Sign-in was refused for this account.';
+    case 'challenge_required':
+      return 'We need to check this request. Reload the page and try again.';
     case 'csrf_rejected':
       return 'The request was refused for your security. Reload the page and try again.';
     case 'network_error':
       return 'We could not reach Portcullis. Check your connection and try again.';
+    case 'not_found':
+      // The only ids the SPA sends come from the sessions list: that one has ended since.
+      return activity === 'end-session' ? 'That session has already ended.' : failed(activity);
     case 'unsupported_media_type':
     case 'payload_too_large':
-    case 'not_found':
     case 'method_not_allowed':
     case 'unexpected_response':
     case 'internal':
-      return activity === 'sign-out'
-        ? 'Signing out did not work. Try again.'
-        : 'Something went wrong on our side. Try again.';
+      return failed(activity);
   }
 }
 

@@ -38,7 +38,7 @@ export function AppLayout() {
           <Link to="/" activeOptions={{ exact: true }}>
             Home
           </Link>
-          <Link to="/session">Session</Link>
+          <Link to="/sessions">Sessions</Link>
         </nav>
         <div className="who">
           <span className="email">{me.user.email}</span>

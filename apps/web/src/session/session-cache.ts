@@ -14,6 +14,16 @@ export const SIGNED_OUT_REASONS = [
 ] as const;
 export type SignedOutReason = (typeof SIGNED_OUT_REASONS)[number];
 
+/**
+ * Whether an API error says the session is over (401, or 403 not_eligible), and why. Any
+ * guarded call that meets one of these sends the person to /login, as the route guard does.
+ */
+export function signedOutReason(err: unknown): SignedOutReason | undefined {
+  return isApiError(err, 'unauthenticated', 'session_expired', 'not_eligible')
+    ? (err.code as SignedOutReason)
+    : undefined;
+}
+
 export type SessionState =
   { status: 'signed-in'; me: MeResponse } | { status: 'signed-out'; reason: SignedOutReason };
 
@@ -54,8 +64,9 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
     try {
       state = { status: 'signed-in', me: await fetchMe() };
     } catch (err) {
-      if (!isApiError(err, 'unauthenticated', 'session_expired', 'not_eligible')) throw err;
-      state = { status: 'signed-out', reason: err.code as SignedOutReason };
+      const reason = signedOutReason(err);
+      if (!reason) throw err;
+      state = { status: 'signed-out', reason };
     }
     if (generation === started) store(state);
     return entry?.state ?? state;

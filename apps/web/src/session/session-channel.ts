@@ -1,8 +1,8 @@
-// Tells the other tabs of this origin what happened to the session: a sign-in, a sign-out,
-// a completed refresh. Carries no tokens or user data — only what happened, and when.
+// Tells the other tabs of this origin what happened to the session: a sign-in or a sign-out.
+// Carries no tokens or user data — only what happened. (Tokens are refreshed by the API, on
+// the server, so there is nothing about refreshing to tell.)
 
-export type SessionMessage =
-  { type: 'signed-in' } | { type: 'signed-out' } | { type: 'refreshed'; at: number };
+export type SessionMessage = { type: 'signed-in' } | { type: 'signed-out' };
 
 export interface SessionChannel {
   post(message: SessionMessage): void;
@@ -16,9 +16,8 @@ export const SESSION_CHANNEL = 'portcullis:session';
 /** Other tabs run the same code, but a message is still input: keep only the known shapes. */
 export function parseSessionMessage(data: unknown): SessionMessage | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
-  const { type, at } = data as { type?: unknown; at?: unknown };
+  const { type } = data as { type?: unknown };
   if (type === 'signed-in' || type === 'signed-out') return { type };
-  if (type === 'refreshed' && typeof at === 'number' && Number.isFinite(at)) return { type, at };
   return undefined;
 }
 
