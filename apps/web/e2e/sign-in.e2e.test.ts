@@ -81,14 +81,14 @@ describe('signing in', () => {
   it('from a deep link while signed out returns there after sign-in', async () => {
     const { page } = browser;
     const email = stack.newPerson('Deep');
-    await page.goto(`${stack.url}/session?tab=2`);
+    await page.goto(`${stack.url}/sessions?tab=2`);
     expect(await waitForPath(page, (p) => p.startsWith('/login'))).toBe(
-      '/login?redirect=%2Fsession%3Ftab%3D2',
+      '/login?redirect=%2Fsessions%3Ftab%3D2',
     );
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
     await signIn(page, stack, email);
-    await page.getByRole('heading', { name: 'Your session' }).waitFor();
-    expect(pathOf(page)).toBe('/session?tab=2');
+    await page.getByRole('heading', { name: 'Your sessions' }).waitFor();
+    expect(pathOf(page)).toBe('/sessions?tab=2');
   });
 
   it('with a wrong code shows an alert and moves focus to it', async () => {
@@ -202,7 +202,7 @@ describe('performance', () => {
     await page.reload(); // a fresh page: nothing cached
     await page.getByRole('heading', { name: 'Welcome' }).waitFor();
     for (let i = 0; i < 10; i += 1) {
-      const [link, heading] = i % 2 === 0 ? ['Session', 'Your session'] : ['Home', 'Welcome'];
+      const [link, heading] = i % 2 === 0 ? ['Sessions', 'Your sessions'] : ['Home', 'Welcome'];
       await page.getByRole('navigation').getByRole('link', { name: link }).click();
       await page.getByRole('heading', { name: heading }).waitFor();
     }

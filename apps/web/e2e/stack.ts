@@ -67,7 +67,12 @@ export async function poll<T>(
 
 let people = 0;
 
-export async function startStack(name: string): Promise<Stack> {
+export interface StackOptions {
+  /** Extra environment for the API (after the defaults below, so they win). */
+  env?: Record<string, string>;
+}
+
+export async function startStack(name: string, options: StackOptions = {}): Promise<Stack> {
   for (const [file, build] of [
     [API_MAIN, 'the API'],
     [WEB_INDEX, 'the SPA'],
@@ -106,6 +111,7 @@ export async function startStack(name: string): Promise<Stack> {
       SESSION_SECRET: 'browser-test-session-secret-that-is-long-enough-0123456789',
       // Tests sign in many times from one address; the limits themselves are the API's tests.
       STARTS_PER_IP_PER_HOUR: '10000',
+      ...options.env,
     },
   });
   for (const stream of [api.stdout, api.stderr]) {
