@@ -10,17 +10,18 @@ import { HealthModule } from './health/health.module';
 import { MeModule } from './me/me.module';
 import { PasswordlessModule } from './passwordless/passwordless.module';
 import { SessionModule } from './session/session.module';
+import type { SessionStore } from './session/session-store';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: { sessionStore?: SessionStore } = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         AbuseModule,
         AuditModule,
-        SessionModule,
+        SessionModule.forRoot(options.sessionStore),
         AuthModule,
         PasswordlessModule,
         MeModule,

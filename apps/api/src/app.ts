@@ -13,6 +13,7 @@ import type { FastifyReply } from 'fastify';
 import { problem } from '@portcullis/shared';
 import { AppModule } from './app.module';
 import type { AppConfig, TrustProxy } from './config/config';
+import type { SessionStore } from './session/session-store';
 import { csrfRejection } from './http/csrf';
 import { JsonLogger, type LogSink } from './common/json-logger';
 import { sendProblem } from './common/problem';
@@ -43,6 +44,8 @@ export function defaultWebDist(): string {
 export interface CreateAppOptions {
   /** Where log lines go (tests collect them); stdout by default. */
   logSink?: LogSink;
+  /** A session store to use instead of the one the configuration names (tests share one). */
+  sessionStore?: SessionStore;
 }
 
 export async function createApp(
@@ -62,12 +65,16 @@ export async function createApp(
     return503OnClosing: true,
   });
   const logger = new JsonLogger(config.logLevel, options.logSink);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger,
-    bufferLogs: false,
-    // JSON only: Nest would otherwise add a urlencoded parser (@fastify/formbody).
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, { sessionStore: options.sessionStore }),
+    adapter,
+    {
+      logger,
+      bufferLogs: false,
+      // JSON only: Nest would otherwise add a urlencoded parser (@fastify/formbody).
+      bodyParser: false,
+    },
+  );
   app.setGlobalPrefix('api');
   app.enableShutdownHooks();
 

@@ -12,6 +12,7 @@ import { createApp } from '../src/app';
 import { Clock } from '../src/common/clock';
 import { loadConfig, type AppConfig } from '../src/config/config';
 import { PasswordlessService } from '../src/passwordless/passwordless.service';
+import type { SessionStore } from '../src/session/session-store';
 
 export const ADA = 'ada.lovelace@example.com';
 export const GRACE = 'grace.hopper@example.com';
@@ -28,26 +29,42 @@ export interface Stack {
   logs: string[];
   /** Shifts the Auth0 emulator's clock (ms), to issue tokens that are already expired. */
   setAuth0ClockOffset(ms: number): void;
-  /** Shifts the API's clock (ms): sessions, caches and token verification all follow it. */
+  /**
+   * Shifts the API's clock (ms): sessions and caches follow it. Verifying a token's exp uses
+   * real time (passport-jwt's own verifier), so tests move both clocks with `advance`.
+   */
   setApiClockOffset(ms: number): void;
+  /** Moves the API's and Auth0's clocks forward together, to `ms` past real time. */
+  advance(ms: number): void;
   client(): Client;
   /** Waits for background work (code sends) to finish. */
   settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
+export interface StackOptions {
+  /** A session store shared with another stack (two API processes on one store). */
+  sessionStore?: SessionStore;
+  /** Emulators of another stack, to run a second API against the same upstreams. */
+  upstreams?: { auth0: Auth0Emulator; salesforce: SalesforceEmulator };
+}
+
 export async function startStack(
   env: Record<string, string> = {},
   auth0Options: Partial<Auth0EmulatorOptions> = {},
+  options: StackOptions = {},
 ): Promise<Stack> {
   let offset = 0;
-  const auth0 = await startAuth0Emulator({
-    port: 0,
-    log: () => {},
-    now: () => Date.now() + offset,
-    ...auth0Options,
-  });
-  const salesforce = await startSalesforceEmulator({ port: 0 });
+  const ownUpstreams = !options.upstreams;
+  const auth0 =
+    options.upstreams?.auth0 ??
+    (await startAuth0Emulator({
+      port: 0,
+      log: () => {},
+      now: () => Date.now() + offset,
+      ...auth0Options,
+    }));
+  const salesforce = options.upstreams?.salesforce ?? (await startSalesforceEmulator({ port: 0 }));
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
@@ -60,7 +77,9 @@ export async function startStack(
     SALESFORCE_CLIENT_ID: 'portcullis-dev',
     SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
     SALESFORCE_TIMEOUT_MS: '1000',
-    SESSION_SECRET: 'test-session-secret-that-is-long-enough-1234567890',
+    ...(env.SESSION_SECRETS
+      ? {}
+      : { SESSION_SECRET: 'test-session-secret-that-is-long-enough-1234567890' }),
     // Limits out of the way unless a test is about them (abuse.e2e-spec.ts sets its own).
     CODE_RESEND_SECONDS: '0',
     CODES_PER_EMAIL_PER_HOUR: '1000',
@@ -69,7 +88,10 @@ export async function startStack(
     ...env,
   });
   const logs: string[] = [];
-  const app = await createApp(config, { logSink: (line) => logs.push(line) });
+  const app = await createApp(config, {
+    logSink: (line) => logs.push(line),
+    ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
@@ -91,12 +113,16 @@ export async function startStack(
     setApiClockOffset: (ms) => {
       apiOffset = ms;
     },
+    advance: (ms) => {
+      apiOffset = ms;
+      offset = ms;
+    },
     client: () => new Client(url),
     settle: () => passwordless.drain(),
     stop: async () => {
       await passwordless.drain();
       await app.close();
-      await Promise.all([auth0.stop(), salesforce.stop()]);
+      if (ownUpstreams) await Promise.all([auth0.stop(), salesforce.stop()]);
     },
   };
 }
@@ -158,6 +184,22 @@ export class Client {
 
   get(path: string, headers?: Record<string, string>) {
     return this.request('GET', path, { headers });
+  }
+
+  delete(path: string, headers?: Record<string, string>) {
+    return this.request('DELETE', path, { headers });
+  }
+
+  /** The session cookie's value (the harness runs outside production: no __Host- prefix). */
+  get session(): string | undefined {
+    return this.jar.get('portcullis');
+  }
+
+  /** Another client holding a copy of this one's cookies (a stolen or copied cookie). */
+  copy(): Client {
+    const other = new Client(this.base);
+    for (const [k, v] of this.jar) other.jar.set(k, v);
+    return other;
   }
 
   post(path: string, json?: unknown, headers?: Record<string, string>) {

@@ -185,7 +185,11 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
       if (name === 'TokenExpiredError') {
         throw new DomainError('session_expired', 'Your session needs refreshing.');
       }
-      if (info instanceof Error && !TOKEN_FAULTS.has(name ?? '') && info.message !== 'No auth token') {
+      if (
+        info instanceof Error &&
+        !TOKEN_FAULTS.has(name ?? '') &&
+        info.message !== 'No auth token'
+      ) {
         throw keysUnavailable();
       }
       throw new DomainError('unauthenticated', 'Sign in to continue.');

@@ -1,7 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { SessionModule } from '../session/session.module';
 import { AuthGuard } from './auth.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { TokenVerifier } from './token-verifier';
@@ -9,7 +8,7 @@ import { TokenVerifier } from './token-verifier';
 /** Who is calling: the global guard, passport-jwt and Auth0's signing keys. */
 @Global()
 @Module({
-  imports: [PassportModule, SessionModule],
+  imports: [PassportModule],
   providers: [
     TokenVerifier,
     JwtStrategy,

@@ -69,10 +69,19 @@ describe(loadConfig.name, () => {
       const a = loadConfig({});
       const b = loadConfig({});
       expect(a.session.ephemeralSecret).toBe(true);
-      expect(a.session.secret.length).toBeGreaterThanOrEqual(32);
-      expect(a.session.secret).not.toBe(b.session.secret);
+      expect(a.session.secrets).toHaveLength(1);
+      expect(a.session.secrets[0]!.length).toBeGreaterThanOrEqual(32);
+      expect(a.session.secrets[0]).not.toBe(b.session.secrets[0]);
       const given = loadConfig({ SESSION_SECRET: SECRET });
-      expect(given.session).toMatchObject({ secret: SECRET, ephemeralSecret: false });
+      expect(given.session).toMatchObject({ secrets: [SECRET], ephemeralSecret: false });
+    });
+
+    it('takes SESSION_SECRETS as a key ring, the first one current; not together with SESSION_SECRET', () => {
+      const other = 'another-session-secret-that-is-long-enough-42';
+      const ring = loadConfig({ SESSION_SECRETS: ` ${other} , ${SECRET} ` });
+      expect(ring.session).toMatchObject({ secrets: [other, SECRET], ephemeralSecret: false });
+      expectProblemFor({ SESSION_SECRETS: `${other},short` }, 'SESSION_SECRETS');
+      expectProblemFor({ SESSION_SECRETS: other, SESSION_SECRET: SECRET }, 'SESSION_SECRET');
     });
   });
 
@@ -103,7 +112,7 @@ describe(loadConfig.name, () => {
       expect(config.env).toBe('production');
       expect(config.embedded).toEqual({ auth0: false, salesforce: false });
       expect(config.session).toMatchObject({
-        secret: SECRET,
+        secrets: [SECRET],
         ephemeralSecret: false,
         cookieName: '__Host-portcullis',
         secure: true,
@@ -112,8 +121,8 @@ describe(loadConfig.name, () => {
       expect(config.salesforce.loginUrl).toBe('https://example.my.salesforce.com');
     });
 
-    it('requires SESSION_SECRET', () => {
-      expectProblemFor({ ...PRODUCTION, SESSION_SECRET: undefined }, 'SESSION_SECRET');
+    it('requires SESSION_SECRETS (or SESSION_SECRET)', () => {
+      expectProblemFor({ ...PRODUCTION, SESSION_SECRET: undefined }, 'SESSION_SECRETS');
     });
 
     it('requires the real services (no emulators)', () => {
@@ -262,7 +271,7 @@ describe(loadConfig.name, () => {
   it('lists COOKIE_SECURE=false in production together with the other problems', () => {
     const problems = problemsOf({ NODE_ENV: 'production', COOKIE_SECURE: 'false' });
     expect(problems.some((p) => p.startsWith('COOKIE_SECURE:'))).toBe(true);
-    expect(problems.some((p) => p.startsWith('SESSION_SECRET:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('SESSION_SECRETS:'))).toBe(true);
   });
 
   describe('other settings', () => {
@@ -278,6 +287,8 @@ describe(loadConfig.name, () => {
         failedCodesPerEmail: 10,
         lockoutSeconds: 900,
       });
+      expect(config.session.eligibilityRecheckSeconds).toBe(300);
+      expect(config.auth0.revocationDeletesGrant).toBe(false);
     });
 
     it('reads numbers and lists', () => {

@@ -136,7 +136,11 @@ const EnvSchema = z.object({
   SESSION_SECRETS: csv
     .pipe(
       z
-        .array(z.string().min(32, 'each secret must be at least 32 characters (e.g. openssl rand -base64 48)'))
+        .array(
+          z
+            .string()
+            .min(32, 'each secret must be at least 32 characters (e.g. openssl rand -base64 48)'),
+        )
         .min(1, 'must name at least one secret'),
     )
     .optional(),

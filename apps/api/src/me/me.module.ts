@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { Auth0Module } from '../auth0/auth0.module';
 import { EligibilityModule } from '../eligibility/eligibility.module';
-import { SessionModule } from '../session/session.module';
 import { MeController } from './me.controller';
 import { MeService } from './me.service';
 
 @Module({
-  imports: [Auth0Module, EligibilityModule, SessionModule],
+  imports: [Auth0Module, EligibilityModule],
   controllers: [MeController],
   providers: [MeService],
 })

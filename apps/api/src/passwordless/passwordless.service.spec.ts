@@ -10,8 +10,7 @@ import { JsonLogger } from '../common/json-logger';
 import { EmailHasher } from '../common/redact';
 import type { EligibilityService } from '../eligibility/eligibility.service';
 import type { EligibilityRecord } from '../eligibility/eligibility.types';
-import type { SealedSession, SessionService } from '../session/session.service';
-import type { SessionData } from '../session/session.types';
+import type { LiveSession, SessionService } from '../session/session.service';
 import { CODE_LIFETIME_SECONDS, PasswordlessService } from './passwordless.service';
 
 const ELIGIBLE = 'ada@example.com';
@@ -19,7 +18,11 @@ const INELIGIBLE = 'charles@example.com';
 const UNKNOWN = 'nobody@example.com';
 const SECRET = 'passwordless-spec-secret-0123456789abcdef';
 const T0 = Date.parse('2030-01-01T00:00:00Z');
-const meta = (requestId = 'req-1', ip?: string): RequestMeta => ({ ip, requestId });
+const meta = (requestId = 'req-1', ip?: string): RequestMeta & { device: string } => ({
+  ip,
+  requestId,
+  device: 'Chrome on Linux',
+});
 
 const TOKENS: Auth0Tokens = {
   accessToken: 'access-token',
@@ -61,30 +64,25 @@ class FakeAuth0 {
   }
 }
 
-const SESSION: SessionData = {
-  v: 1,
-  sid: 'sid-1',
-  at: 'access-token',
-  rt: 'refresh-token',
-  user: { id: 'email|1', email: ELIGIBLE, emailVerified: true },
-  elig: { recordId: '003A' },
-  iat: 0,
-  exp: 3_600_000,
-  abs: 86_400_000,
-};
+const USER = { id: 'email|1', email: ELIGIBLE, emailVerified: true };
+/** What the fake session service hands back: only the parts PasswordlessService reads. */
+const SESSION = {
+  record: { handle: 'handle-1', user: USER, eligibility: { recordId: '003A' } },
+  cookie: 'id.mac',
+} as unknown as LiveSession;
 
 class FakeSessions {
   readonly created: Array<{ email: string; tokens: Auth0Tokens; record: EligibilityRecord }> = [];
 
-  create(email: string, tokens: Auth0Tokens, record: EligibilityRecord): Promise<SealedSession> {
+  create(email: string, tokens: Auth0Tokens, record: EligibilityRecord): Promise<LiveSession> {
     this.created.push({ email, tokens, record });
-    return Promise.resolve({ session: SESSION, sealed: 'sealed-cookie' });
+    return Promise.resolve(SESSION);
   }
 
-  me(session: SessionData) {
+  me(session: LiveSession) {
     return {
-      user: session.user,
-      eligibility: session.elig,
+      user: session.record.user,
+      eligibility: session.record.eligibility,
       session: { expiresAt: 'exp', absoluteExpiresAt: 'abs' },
     };
   }
@@ -220,8 +218,7 @@ describe(PasswordlessService.name, () => {
       ]);
       expect(result).toMatchObject({
         session: SESSION,
-        sealed: 'sealed-cookie',
-        me: { user: SESSION.user, eligibility: SESSION.elig },
+        me: { user: USER, eligibility: { recordId: '003A' } },
       });
     });
 

@@ -66,7 +66,11 @@ export class KeyRing {
   }
 
   private macWith(key: RingKey, id: string): string {
-    return createHmac('sha256', key.mac).update(id).digest().subarray(0, MAC_BYTES).toString('base64url');
+    return createHmac('sha256', key.mac)
+      .update(id)
+      .digest()
+      .subarray(0, MAC_BYTES)
+      .toString('base64url');
   }
 
   /**

@@ -27,45 +27,47 @@ export class MemorySessionStore extends SessionStore {
     return undefined;
   }
 
-  async create(record: SessionRecord, maxPerUser: number): Promise<SessionRecord[]> {
+  // Every method answers at once; they return promises because the port is asynchronous.
+
+  create(record: SessionRecord, maxPerUser: number): Promise<SessionRecord[]> {
     this.byId.set(record.id, { ...record });
     add(this.byUser, record.user.id, record.id);
     add(this.byEmail, record.user.email, record.id);
-    const mine = await this.listByUser(record.user.id);
-    const evicted = mine.slice(maxPerUser);
+    const evicted = this.list(this.byUser.get(record.user.id)).slice(maxPerUser);
     for (const old of evicted) this.remove(old);
-    return evicted;
+    return Promise.resolve(evicted);
   }
 
-  async get(id: string): Promise<SessionRecord | undefined> {
+  get(id: string): Promise<SessionRecord | undefined> {
     const record = this.live(this.byId.get(id));
-    return record && { ...record };
+    return Promise.resolve(record && { ...record });
   }
 
-  async update(id: string, changes: SessionChanges): Promise<SessionRecord | undefined> {
+  update(id: string, changes: SessionChanges): Promise<SessionRecord | undefined> {
     const record = this.live(this.byId.get(id));
-    if (!record) return undefined;
-    Object.assign(record, changes);
-    return { ...record };
+    if (record) Object.assign(record, changes);
+    return Promise.resolve(record && { ...record });
   }
 
-  async delete(id: string): Promise<SessionRecord | undefined> {
+  delete(id: string): Promise<SessionRecord | undefined> {
     const record = this.byId.get(id);
-    if (!record) return undefined;
-    this.remove(record);
-    return this.live({ ...record }) ? record : undefined;
+    if (record) this.remove(record);
+    const now = this.clock.now();
+    const live = record && now < record.idleExpiresAt && now < record.absoluteExpiresAt;
+    return Promise.resolve(live ? record : undefined);
   }
 
-  async listByUser(userId: string): Promise<SessionRecord[]> {
-    return this.list(this.byUser.get(userId));
+  listByUser(userId: string): Promise<SessionRecord[]> {
+    return Promise.resolve(this.list(this.byUser.get(userId)));
   }
 
-  async listByEmail(email: string): Promise<SessionRecord[]> {
-    return this.list(this.byEmail.get(email));
+  listByEmail(email: string): Promise<SessionRecord[]> {
+    return Promise.resolve(this.list(this.byEmail.get(email)));
   }
 
-  override async close(): Promise<void> {
+  override close(): Promise<void> {
     clearInterval(this.sweeper);
+    return Promise.resolve();
   }
 
   /** How many records are held (expired ones included until swept). */

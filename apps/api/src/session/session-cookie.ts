@@ -76,7 +76,10 @@ export class SessionCookie {
   /** Sets the cookie. It lives as long as a session can; the server decides when it ends. */
   write(reply: FastifyReply, value: string, expiresAt: number, now: number): void {
     const maxAge = Math.max(0, Math.min(this.maxAgeSeconds, Math.ceil((expiresAt - now) / 1000)));
-    void reply.header('set-cookie', `${this.prefix}${value}; Max-Age=${maxAge}; ${this.attributes}`);
+    void reply.header(
+      'set-cookie',
+      `${this.prefix}${value}; Max-Age=${maxAge}; ${this.attributes}`,
+    );
   }
 
   clear(reply: FastifyReply): void {

@@ -50,5 +50,7 @@ export abstract class SessionStore {
   }
 
   /** Releases connections and timers. */
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

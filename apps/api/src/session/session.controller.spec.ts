@@ -1,6 +1,6 @@
 import { Reflector } from '@nestjs/core';
 import { startStack, type Stack } from '../../test/harness';
-import { IS_PUBLIC } from './public.decorator';
+import { IS_PUBLIC } from '../auth/public.decorator';
 import { SessionController } from './session.controller';
 
 /** What the global AuthGuard reads: @Public() on the handler or its controller. */

@@ -2,6 +2,7 @@ import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { MeResponse } from '@portcullis/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
@@ -16,6 +17,7 @@ export class SessionController {
   constructor(
     private readonly sessions: SessionService,
     private readonly cookie: SessionCookie,
+    private readonly clock: Clock,
   ) {}
 
   /** Forces a token refresh and an eligibility re-check. The SPA never needs it. */
@@ -32,16 +34,21 @@ export class SessionController {
       throw new DomainError('session_expired', 'There is no session to refresh. Sign in again.');
     }
     const meta = { ip: req.ip, requestId: req.id };
+    const since = this.clock.now();
     try {
       const live = await this.sessions.authenticate(read.value, () => meta);
-      return this.sessions.me(await this.sessions.refresh(live, meta));
+      // Concurrent forced refreshes of one session share one upstream refresh.
+      return this.sessions.me(await this.sessions.refresh(live, meta, since));
     } catch (err) {
       // A session that can never be used again is removed from the browser; a temporary
       // upstream failure keeps it, so a retry can succeed.
       if (err instanceof DomainError && err.code !== 'upstream_unavailable') {
         this.cookie.clear(reply);
         if (err.code === 'unauthenticated')
-          throw new DomainError('session_expired', 'There is no session to refresh. Sign in again.');
+          throw new DomainError(
+            'session_expired',
+            'There is no session to refresh. Sign in again.',
+          );
       }
       throw err;
     }

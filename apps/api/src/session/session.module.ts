@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { Auth0Module } from '../auth0/auth0.module';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -11,23 +11,35 @@ import { SessionController } from './session.controller';
 import { SessionService } from './session.service';
 import { SessionsController } from './sessions.controller';
 
-@Module({
-  imports: [Auth0Module, EligibilityModule],
-  controllers: [SessionController, SessionsController],
-  providers: [
-    {
-      provide: KeyRing,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new KeyRing(config.session.secrets),
-    },
-    {
-      provide: SessionStore,
-      inject: [Clock],
-      useFactory: (clock: Clock) => new MemorySessionStore(clock),
-    },
-    SessionCookie,
-    SessionService,
-  ],
-  exports: [SessionService, SessionCookie, SessionStore],
-})
-export class SessionModule {}
+/**
+ * Sessions for every module. The store is the in-memory one unless a store is given (tests
+ * that share one between two apps; the shared-state adapter).
+ */
+@Global()
+@Module({})
+export class SessionModule {
+  static forRoot(store?: SessionStore): DynamicModule {
+    return {
+      module: SessionModule,
+      imports: [Auth0Module, EligibilityModule],
+      controllers: [SessionController, SessionsController],
+      providers: [
+        {
+          provide: KeyRing,
+          inject: [APP_CONFIG],
+          useFactory: (config: AppConfig) => new KeyRing(config.session.secrets),
+        },
+        store
+          ? { provide: SessionStore, useValue: store }
+          : {
+              provide: SessionStore,
+              inject: [Clock],
+              useFactory: (clock: Clock) => new MemorySessionStore(clock),
+            },
+        SessionCookie,
+        SessionService,
+      ],
+      exports: [SessionService, SessionCookie, SessionStore],
+    };
+  }
+}

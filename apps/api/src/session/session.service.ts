@@ -34,8 +34,6 @@ const refreshAt = (expiresAt: number, now: number) =>
 export const LAST_SEEN_WRITE_MS = 60_000;
 /** Sessions this process keeps decrypted and verified. */
 const MAX_LIVE = 20_000;
-/** How long a revocation is remembered, to explain a refresh Auth0 then refuses. */
-const REVOCATION_MEMORY_MS = 10 * 60_000;
 
 /** A session this process has loaded: the record, its tokens in clear, what was derived. */
 export interface LiveSession {
@@ -53,6 +51,8 @@ export interface LiveSession {
   lastSeenWrittenAt: number;
   /** When to refresh: shortly before the access token expires. */
   refreshAt: number;
+  /** When this process last refreshed the tokens (0: never). */
+  refreshedAt: number;
 }
 
 const SIGN_IN_AGAIN = 'Your session has ended. Sign in again.';
@@ -64,8 +64,9 @@ function tokenExpiry(accessToken: string, expiresInSeconds: number, now: number)
   const payload = accessToken.split('.')[1];
   if (payload) {
     try {
-      const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown })
-        .exp;
+      const exp = (
+        JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }
+      ).exp;
       if (typeof exp === 'number') return exp * 1000;
     } catch {
       // Not a JWT we can read: fall back on what Auth0 said.
@@ -81,7 +82,7 @@ export class SessionService {
   private readonly revocationDeletesGrant: boolean;
   private readonly recheckMs: number;
   private readonly live = new BoundedCache<string, LiveSession>(MAX_LIVE);
-  /** Users whose refresh token this process revoked lately (see refreshTokens). */
+  /** When this process last revoked a refresh token of a person (see refreshTokens). */
   private readonly revokedLately = new BoundedCache<string, number>(10_000);
 
   constructor(
@@ -147,7 +148,11 @@ export class SessionService {
     for (const old of evicted) {
       this.forget(old.id);
       await this.revokeTokens(old, { othersRemain: true });
-      this.audit.record('session_ended', meta, { sid: old.handle, userId: user.id, reason: 'evicted' });
+      this.audit.record('session_ended', meta, {
+        sid: old.handle,
+        userId: user.id,
+        reason: 'evicted',
+      });
     }
     const live: LiveSession = {
       record,
@@ -156,6 +161,7 @@ export class SessionService {
       ended: false,
       lastSeenWrittenAt: now,
       refreshAt: refreshAt(record.accessTokenExpiresAt, now),
+      refreshedAt: 0,
     };
     this.live.set(id, live);
     return live;
@@ -191,7 +197,10 @@ export class SessionService {
     }
     if (!tokens || typeof tokens.at !== 'string') {
       // Sealed by a secret no longer in the ring: nothing can use this record any more.
-      this.logger.warn({ msg: 'session tokens do not open with the key ring; session ended', sid: record.handle });
+      this.logger.warn({
+        msg: 'session tokens do not open with the key ring; session ended',
+        sid: record.handle,
+      });
       await this.stored(this.store.delete(id));
       throw ended();
     }
@@ -206,6 +215,7 @@ export class SessionService {
       ended: false,
       lastSeenWrittenAt: record.lastSeenAt,
       refreshAt: refreshAt(record.accessTokenExpiresAt, now),
+      refreshedAt: 0,
     };
     this.live.set(id, live);
     if (!this.ring.isCurrent(record.tokens)) {
@@ -225,17 +235,19 @@ export class SessionService {
       void this.endQuietly(live, 'expired', meta());
       throw expired();
     }
+    if (now - live.lastSeenWrittenAt >= LAST_SEEN_WRITE_MS) this.touch(live, now);
     if (now >= live.refreshAt) return this.refresh(live, meta());
     if (now - r.eligibilityCheckedAt >= this.recheckMs) return this.recheck(live, meta());
-    if (now - live.lastSeenWrittenAt >= LAST_SEEN_WRITE_MS) this.touch(live, now);
     return live;
   }
 
   /**
    * Refreshes the session's tokens now (and re-checks eligibility first). Every request on
-   * the session that arrives meanwhile waits for this one result.
+   * the session that arrives meanwhile waits for this one result; with `since`, a refresh
+   * that completed after that time is taken as this one.
    */
-  refresh(live: LiveSession, meta: RequestMeta): Promise<LiveSession> {
+  refresh(live: LiveSession, meta: RequestMeta, since?: number): Promise<LiveSession> {
+    if (since !== undefined && live.refreshedAt >= since) return Promise.resolve(live);
     return this.exclusive(live, () => this.refreshTokens(live, meta));
   }
 
@@ -284,8 +296,10 @@ export class SessionService {
       tokens = await this.auth0.refresh(rt, meta.ip);
     } catch (err) {
       if (err instanceof DomainError && err.code === 'session_expired') {
+        // Another session of the person ended (and its token was revoked) since this one
+        // began: with the tenant setting on, that revocation took this session's grant too.
         const revokedAt = this.revokedLately.get(record.user.id);
-        if (revokedAt !== undefined && this.clock.now() - revokedAt < REVOCATION_MEMORY_MS) {
+        if (revokedAt !== undefined && revokedAt >= record.createdAt) {
           this.logger.warn({
             msg:
               'Auth0 refused a refresh token shortly after another session of the same person ended: ' +
@@ -319,6 +333,7 @@ export class SessionService {
     }
     live.tokens = next;
     live.refreshAt = refreshAt(live.record.accessTokenExpiresAt, now);
+    live.refreshedAt = now;
     live.principal = undefined;
     this.audit.record('session_refreshed', meta, { sid: record.handle, userId: record.user.id });
     return live;
@@ -347,7 +362,11 @@ export class SessionService {
       (updated) => {
         if (!updated) this.forget(live.record.id);
       },
-      () => this.logger.warn({ msg: 'could not record last-seen; will try again', sid: live.record.handle }),
+      () =>
+        this.logger.warn({
+          msg: 'could not record last-seen; will try again',
+          sid: live.record.handle,
+        }),
     );
   }
 
@@ -392,7 +411,8 @@ export class SessionService {
   async endOthers(userId: string, keepId: string | undefined, meta: RequestMeta): Promise<number> {
     const records = await this.stored(this.store.listByUser(userId));
     const others = records.filter((r) => r.id !== keepId);
-    for (const r of others) await this.end(r.id, 'ended_by_user', meta, { othersRemain: keepId !== undefined });
+    for (const r of others)
+      await this.end(r.id, 'ended_by_user', meta, { othersRemain: keepId !== undefined });
     return others.length;
   }
 
@@ -440,7 +460,10 @@ export class SessionService {
     try {
       await this.end(live.record.id, reason, meta);
     } catch {
-      this.logger.warn({ msg: 'could not remove an ended session; it expires on its own', sid: live.record.handle });
+      this.logger.warn({
+        msg: 'could not remove an ended session; it expires on its own',
+        sid: live.record.handle,
+      });
     }
   }
 
@@ -456,7 +479,10 @@ export class SessionService {
    * on, that would revoke the person's other sessions too, so while others remain it is left
    * to expire: it was only ever in the record just deleted.
    */
-  private async revokeTokens(record: SessionRecord, { othersRemain }: { othersRemain: boolean }): Promise<void> {
+  private async revokeTokens(
+    record: SessionRecord,
+    { othersRemain }: { othersRemain: boolean },
+  ): Promise<void> {
     const opened = this.ring.open(record.tokens, record.id);
     if (opened === undefined) return;
     let rt: string | undefined;
