@@ -154,6 +154,11 @@ const EnvSchema = z.object({
   SESSION_ABSOLUTE_SECONDS: intFrom(60, 365 * 86400).default(30 * 86400),
   COOKIE_SECURE: z.enum(['true', 'false']).optional(),
 
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
+    .optional(),
+  KEY_PREFIX: z.string().min(1).max(64).default('portcullis:'),
+
   TRUST_PROXY: trustProxy.default({ kind: 'none' }),
   ALLOWED_ORIGINS: csv.pipe(z.array(z.url())).default([]),
   WEB_DIST_DIR: z.string().optional(),
@@ -213,6 +218,8 @@ export interface AppConfig {
     cookieName: string;
     secure: boolean;
   };
+  /** Shared state (sessions, limits, locks, revocation) in Redis; absent: in this process. */
+  redis: { url: string; keyPrefix: string } | undefined;
   trustProxy: TrustProxy;
   allowedOrigins: string[];
   webDistDir: string | undefined;
@@ -335,6 +342,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
       cookieName: production ? '__Host-portcullis' : 'portcullis',
       secure,
     },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.KEY_PREFIX } : undefined,
     trustProxy: e.TRUST_PROXY,
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => new URL(o).origin),
     webDistDir: e.WEB_DIST_DIR,
