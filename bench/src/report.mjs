@@ -236,6 +236,10 @@ export async function report(doc, failures) {
         `${fmt(d.cacheMissAuthUs, 1)} µs/req = ${fmt(d.cacheMissAuthUs / verifyUs, 2)}× raw verify`,
       ],
       [
+        'session cookie (name=value, as the browser sends it)',
+        doc.api?.cookieBytes ? `${doc.api.cookieBytes} bytes` : 'n/a',
+      ],
+      [
         'cache-hit auth cost, cookie (2 − 1, /me vs health)',
         `${fmt(d.cacheHitAuthCookieUs, 1)} µs/req`,
       ],

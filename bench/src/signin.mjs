@@ -8,10 +8,10 @@ import { quantile, round } from './load.mjs';
 import { signIn } from './tokens.mjs';
 
 /** Creates `n` eligible contacts in the Salesforce emulator; returns their addresses. */
-export function benchContacts(salesforce, n) {
+export function benchContacts(salesforce, n, prefix = 'bench.user') {
   const emails = [];
   for (let i = 0; i < n; i++) {
-    const email = `bench.user${i}@example.com`;
+    const email = `${prefix}${i}@example.com`;
     salesforce.createContact({
       FirstName: 'Bench',
       LastName: `User ${i}`,

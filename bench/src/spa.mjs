@@ -131,7 +131,7 @@ async function measureNavigations(page, apiUrl, codes, email) {
   await page.getByLabel('Verification code').fill(code);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
   await page.waitForLoadState('networkidle');
 
   const guarded = await guardedLinks(page);
@@ -157,7 +157,7 @@ async function measureNavigations(page, apiUrl, codes, email) {
         await page.goto(apiUrl + target, { waitUntil: 'networkidle' });
         visited.push(target);
       }
-      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
     }
     await page.waitForLoadState('networkidle');
   } finally {
