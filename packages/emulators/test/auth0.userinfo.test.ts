@@ -315,3 +315,26 @@ describe('routing, faults, log, discovery', () => {
     expect(discovery.userinfo_endpoint).toBe(`${emulator.issuer}userinfo`);
   });
 });
+
+describe('ensureUser (in-process, for tests that sign their own tokens)', () => {
+  test('creates the user a first login would create, once; /userinfo then knows a token for it', async () => {
+    emulator.reset();
+    const sub = emulator.ensureUser(' Ada.Lovelace@Example.com ');
+    expect(sub).toMatch(/^email\|[0-9a-f]{24}$/);
+    expect(emulator.ensureUser(ADA)).toBe(sub);
+    const now = Math.floor(clock / 1000);
+    const token = emulator.signToken({
+      iss: emulator.issuer,
+      sub,
+      aud: [emulator.audience, `${emulator.issuer}userinfo`],
+      scope: 'openid email',
+      iat: now,
+      exp: now + 60,
+    });
+    expect(json(await bearer(token))).toMatchObject({ sub, email: ADA });
+    // And the first real login of that address is that user.
+    expect((decodeJwt((await login('openid email')).access_token) as { sub: string }).sub).toBe(
+      sub,
+    );
+  });
+});

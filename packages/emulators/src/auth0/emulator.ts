@@ -108,6 +108,11 @@ export interface Auth0Emulator {
   configure(settings: Partial<Auth0Settings>): void;
   /** A copy of the current settings, as `GET /__emulator/settings` shows them. */
   settings(): Auth0Settings;
+  /**
+   * The user id (`sub`) of an address, creating the user as its first login would: for tests
+   * that sign their own access tokens for a real user (so /userinfo knows them).
+   */
+  ensureUser(email: string): string;
 }
 
 /** An error answered in Auth0's shape: `{ error, error_description }`. */
@@ -851,5 +856,6 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     signToken: (claims) => keys.sign(claims),
     configure,
     settings: () => ({ ...settings }),
+    ensureUser: (email) => store.ensureUser(email).user_id,
   };
 }

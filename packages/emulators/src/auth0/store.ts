@@ -160,6 +160,11 @@ export class Auth0Store {
     return user;
   }
 
+  /** The user of an address, created as a first login would create it. */
+  ensureUser(email: string): User {
+    return this.userFor(normalize(email));
+  }
+
   /** A user by id (`sub`), or undefined if unknown (never logged in, or forgotten by reset). */
   userById(userId: string): User | undefined {
     for (const user of this.users.values()) if (user.user_id === userId) return user;
