@@ -236,14 +236,16 @@ export function auth0Calls(stack: Stack, path: string): number {
 }
 
 /**
- * Claims of an access token as the Auth0 emulator issues them to the API's client, for
+ * Claims of an access token as the Auth0 emulator issues them to the API's client (for ada,
+ * with the `openid email` scopes), for
  * tests that sign their own (`stack.auth0.signToken(accessClaims(stack, { ... }))`).
  */
 export function accessClaims(stack: Stack, overrides: Record<string, unknown> = {}) {
   const now = Math.floor(Date.now() / 1000);
   return {
     iss: stack.auth0.issuer,
-    sub: 'email|0123456789abcdef01234567',
+    // A real (eligible) user: Bearer tokens pass the Salesforce gate, which asks /userinfo.
+    sub: stack.auth0.ensureUser(ADA),
     aud: [stack.auth0.audience, `${stack.auth0.issuer}userinfo`],
     azp: stack.auth0.clientId,
     scope: 'openid email',

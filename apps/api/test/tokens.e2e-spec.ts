@@ -173,7 +173,7 @@ describe('sessions and tokens', () => {
         authorization: `Bearer ${stack.auth0.signToken(validClaims())}`,
       });
       expect(res.status).toBe(200);
-      expect(res.body.userId).toBe('email|0123456789abcdef01234567');
+      expect(res.body.userId).toBe(stack.auth0.ensureUser(ADA));
     });
   });
 

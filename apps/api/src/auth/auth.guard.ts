@@ -3,7 +3,8 @@
 // refreshes it when it is about to expire); otherwise an `Authorization: Bearer` header.
 // passport-jwt (JwtStrategy) verifies a token the first time; after that the session keeps
 // its principal until the token changes or Auth0's keys do, and a Bearer token is remembered
-// in the verified-token cache until its exp. Every failure is a problem with a stable code,
+// in the verified-token cache until its exp, and its subject passes the same Salesforce gate
+// as a session (BearerGate). Every failure is a problem with a stable code,
 // never a 500; only unreachable keys or stores are a 503.
 import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -15,7 +16,8 @@ import { APP_CONFIG, type AppConfig } from '../config/config';
 import { SessionCookie } from '../session/session-cookie';
 import { SessionService, type LiveSession } from '../session/session.service';
 import type { AuthRequest, AuthUser } from './auth.types';
-import { bearerForCache, toPrincipal } from './jwt.strategy';
+import { BearerGate } from './bearer-gate';
+import { bearerForCache, extractToken, toPrincipal } from './jwt.strategy';
 import { IS_PUBLIC } from './public.decorator';
 import { TokenVerifier } from './token-verifier';
 
@@ -49,6 +51,7 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     private readonly sessions: SessionService,
     private readonly clock: Clock,
     private readonly verifier: TokenVerifier,
+    private readonly bearerGate: BearerGate,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super();
@@ -76,7 +79,14 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
       this.cookie.clear(context.switchToHttp().getResponse<FastifyReply>());
       throw new DomainError('unauthenticated', 'Sign in to continue.');
     }
-    return this.fromBearerCache(req) || this.verifyFully(context);
+    if (this.fromBearerCache(req)) return this.admitBearer(req);
+    return this.verifyFully(context).then((ok) => ok && this.admitBearer(req));
+  }
+
+  /** A verified Bearer token's subject must pass the Salesforce gate too (BearerGate). */
+  private admitBearer(req: AuthRequest): boolean | Promise<boolean> {
+    const admitted = this.bearerGate.admit(req.user!, extractToken(req)!);
+    return admitted instanceof Promise ? admitted.then(() => true) : true;
   }
 
   private withCookie(

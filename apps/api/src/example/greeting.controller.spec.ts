@@ -1,5 +1,5 @@
 import { Reflector } from '@nestjs/core';
-import { startStack, type Stack } from '../../test/harness';
+import { ADA, CHARLES, GRACE, startStack, type Stack } from '../../test/harness';
 import { IS_PUBLIC } from '../auth/public.decorator';
 import { GreetingController } from './greeting.controller';
 
@@ -30,8 +30,9 @@ describe(GreetingController.name, () => {
       const now = Math.floor(Date.now() / 1000);
       const token = stack.auth0.signToken({
         iss: stack.auth0.issuer,
-        sub: 'email|greeting',
-        aud: stack.auth0.audience,
+        sub: stack.auth0.ensureUser(ADA),
+        aud: [stack.auth0.audience, `${stack.auth0.issuer}userinfo`],
+        scope: 'openid email',
         azp: stack.auth0.clientId,
         iat: now,
         exp: now + 600,
@@ -56,7 +57,47 @@ describe(GreetingController.name, () => {
     it('greets the holder of a valid access token', async () => {
       const res = await stack.client().get('/api/greeting', bearer());
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ message: 'Hello, email|greeting.', userId: 'email|greeting' });
+      const id = stack.auth0.ensureUser(ADA);
+      expect(res.body).toEqual({ message: `Hello, ${id}.`, userId: id });
+    });
+
+    it('refuses the valid token of a person Salesforce says may not sign in (403 not_eligible)', async () => {
+      const res = await stack
+        .client()
+        .get('/api/greeting', bearer({ sub: stack.auth0.ensureUser(CHARLES) }));
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('not_eligible');
+    });
+
+    it('refuses a valid token without the email scope: there is no address to check', async () => {
+      const res = await stack
+        .client()
+        .get('/api/greeting', bearer({ sub: stack.auth0.ensureUser(GRACE), scope: 'openid' }));
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('unauthenticated');
+    });
+
+    it('re-checks a Bearer subject on the session interval: withdrawn in Salesforce, refused after it', async () => {
+      const email = 'bearer.client@example.com';
+      const contact = stack.salesforce.createContact({
+        FirstName: 'Bearer',
+        LastName: 'Client',
+        Email: email,
+        Portal_Access__c: true,
+      });
+      const token = bearer({ sub: stack.auth0.ensureUser(email) });
+      expect((await stack.client().get('/api/greeting', token)).status).toBe(200);
+      stack.salesforce.updateContact(contact, { Portal_Access__c: false });
+      try {
+        // Within the interval the answer stands; past it Salesforce is asked again.
+        expect((await stack.client().get('/api/greeting', token)).status).toBe(200);
+        stack.setApiClockOffset(stack.config.session.eligibilityRecheckSeconds * 1000 + 1000);
+        const res = await stack.client().get('/api/greeting', token);
+        expect(res.status).toBe(403);
+        expect(res.body.code).toBe('not_eligible');
+      } finally {
+        stack.setApiClockOffset(0);
+      }
     });
   });
 });

@@ -1,8 +1,7 @@
-import { Controller, Get, Header, Req } from '@nestjs/common';
+import { Controller, Get, Header } from '@nestjs/common';
 import type { MeResponse } from '@portcullis/shared';
-import type { FastifyRequest } from 'fastify';
-import { CurrentUser } from '../auth/current-user.decorator';
 import type { AuthUser } from '../auth/auth.types';
+import { CurrentUser } from '../auth/current-user.decorator';
 import { MeService } from './me.service';
 
 @Controller('me')
@@ -12,9 +11,7 @@ export class MeController {
   /** Who is signed in, their eligibility record and when the session ends. */
   @Get()
   @Header('Cache-Control', 'no-store')
-  me(@CurrentUser() user: AuthUser, @Req() req: FastifyRequest): MeResponse | Promise<MeResponse> {
-    const auth = req.headers.authorization;
-    const bearer = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : undefined;
-    return this.meService.me(user, bearer);
+  me(@CurrentUser() user: AuthUser): MeResponse {
+    return this.meService.me(user);
   }
 }

@@ -1,0 +1,93 @@
+// The Salesforce gate for Bearer tokens (non-browser clients). A session is re-checked against
+// Salesforce every ELIGIBILITY_RECHECK_SECONDS; a Bearer token gets the same: its subject's
+// profile comes from Auth0's /userinfo (the access token carries no email) and its eligibility
+// from Salesforce, both remembered per subject for that interval. A subject found ineligible
+// is refused with 403 `not_eligible` on every guarded route, not only /api/me. The token needs
+// the `openid email` scopes, or /userinfo has no email to check.
+import { Inject, Injectable } from '@nestjs/common';
+import { Auth0Client } from '../auth0/auth0.client';
+import { BoundedCache } from '../common/bounded-cache';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { EligibilityService } from '../eligibility/eligibility.service';
+import type { EligibilityRecord } from '../eligibility/eligibility.types';
+import type { AuthUser } from './auth.types';
+
+export interface BearerSubject {
+  email: string;
+  emailVerified: boolean;
+  name?: string;
+  /** null: Salesforce says this person may not sign in. */
+  eligibility: EligibilityRecord | null;
+  checkedAt: number;
+}
+
+const MAX_SUBJECTS = 10_000;
+
+@Injectable()
+export class BearerGate {
+  private readonly subjects = new BoundedCache<string, BearerSubject>(MAX_SUBJECTS);
+  private readonly checking = new Map<string, Promise<BearerSubject>>();
+  private readonly recheckMs: number;
+
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly auth0: Auth0Client,
+    private readonly eligibility: EligibilityService,
+    private readonly clock: Clock,
+  ) {
+    this.recheckMs = config.session.eligibilityRecheckSeconds * 1000;
+  }
+
+  /**
+   * Resolves when the token's subject may use the API: at once (no promise) when it was
+   * checked within the interval. Throws not_eligible, unauthenticated (no email in the
+   * profile) or upstream_unavailable.
+   */
+  admit(user: AuthUser, token: string): void | Promise<void> {
+    const known = this.subjects.get(user.id);
+    if (known && this.clock.now() - known.checkedAt < this.recheckMs) return allow(known);
+    return this.check(user.id, token).then(allow);
+  }
+
+  /** What was last learned of a subject (for /api/me), if anything. */
+  subject(userId: string): BearerSubject | undefined {
+    return this.subjects.get(userId);
+  }
+
+  private check(userId: string, token: string): Promise<BearerSubject> {
+    let running = this.checking.get(userId);
+    if (!running) {
+      running = this.lookUp(userId, token).finally(() => this.checking.delete(userId));
+      this.checking.set(userId, running);
+    }
+    return running;
+  }
+
+  private async lookUp(userId: string, token: string): Promise<BearerSubject> {
+    const info = await this.auth0.userInfo(token);
+    const email = typeof info?.email === 'string' ? info.email.toLowerCase() : undefined;
+    if (!info || info.sub !== userId || !email) {
+      throw new DomainError(
+        'unauthenticated',
+        'The token does not carry an email (request the openid and email scopes).',
+      );
+    }
+    const subject: BearerSubject = {
+      email,
+      emailVerified: info.email_verified === true,
+      ...(typeof info.name === 'string' && info.name !== email ? { name: info.name } : {}),
+      eligibility: await this.eligibility.check(email, { fresh: true }),
+      checkedAt: this.clock.now(),
+    };
+    this.subjects.set(userId, subject);
+    return subject;
+  }
+}
+
+function allow(subject: BearerSubject): void {
+  if (!subject.eligibility) {
+    throw new DomainError('not_eligible', 'This account may no longer sign in.');
+  }
+}
