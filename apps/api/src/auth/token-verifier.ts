@@ -1,6 +1,8 @@
 // The state behind fast, safe token verification: Auth0's keys as KeyObjects (per kid) and
 // the cache of already-verified tokens, wired so a key leaving the JWKS evicts its tokens.
-import { Inject, Injectable } from '@nestjs/common';
+// The key set is refreshed on a timer while the app runs (see JwksKeyStore), so a key Auth0
+// retires stops working within minutes even when every request is answered from the cache.
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { JwksClient } from 'jwks-rsa';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/config';
@@ -8,7 +10,7 @@ import { JwksKeyStore } from './jwks-key-store';
 import { VerifiedTokenCache } from './verified-token-cache';
 
 @Injectable()
-export class TokenVerifier {
+export class TokenVerifier implements OnModuleInit, OnModuleDestroy {
   readonly keys: JwksKeyStore;
   readonly verified = new VerifiedTokenCache(10_000, { admitOnSecondSight: true });
   /** Bumped whenever keys leave the JWKS: anything derived from earlier verifications is stale. */
@@ -27,5 +29,13 @@ export class TokenVerifier {
       this.generation++;
       this.verified.dropKeys(kids);
     });
+  }
+
+  onModuleInit(): void {
+    this.keys.start();
+  }
+
+  onModuleDestroy(): void {
+    this.keys.stop();
   }
 }
