@@ -33,7 +33,24 @@ export const OtpCodeSchema = z
   .string({ error: 'code must be a string' })
   .check(z.trim(), z.regex(/^[0-9]{6}$/, 'code must be six digits'));
 
-export const StartRequestSchema = z.strictObject({ email: EmailSchema });
+/** Longest `proof` accepted: an ALTCHA payload is about 600 characters. */
+export const PROOF_MAX_LENGTH = 4096;
+
+/**
+ * A solved flood challenge (a 428 `challenge_required` problem carries the challenge): the
+ * base64 of the JSON `{ challenge, solution }`, as ALTCHA's solvers produce it.
+ */
+export const ProofSchema = z
+  .string({ error: 'proof must be a string' })
+  .check(
+    z.minLength(1, 'proof must not be empty'),
+    z.maxLength(PROOF_MAX_LENGTH, `proof must be at most ${PROOF_MAX_LENGTH} characters`),
+  );
+
+export const StartRequestSchema = z.strictObject({
+  email: EmailSchema,
+  proof: z.optional(ProofSchema),
+});
 export type StartRequest = z.infer<typeof StartRequestSchema>;
 
 export const StartResponseSchema = z.object({

@@ -1,6 +1,9 @@
 // Counters and short-lived entries for every limit. The interface is small on purpose so a
-// shared implementation (Redis: INCR + PEXPIRE NX, SET PX) can replace the in-memory one
-// when the API runs as several processes.
+// shared implementation (Redis: INCR + PEXPIRE NX, SET PX, a DECR that never goes below
+// zero) can replace the in-memory one when the API runs as several processes. Every
+// operation that a limit decides on is one atomic step of the store: a limit reserves its
+// place with `increment` before the work it limits, and gives it back with `decrement`.
+import { LRUCache } from 'lru-cache';
 
 export interface Counter {
   count: number;
@@ -14,6 +17,11 @@ export abstract class CounterStore {
    * at zero with a window of `ttlMs` from `now`; an existing one keeps its expiry.
    */
   abstract increment(key: string, ttlMs: number, now: number, by?: number): Promise<Counter>;
+  /**
+   * Takes one off a live counter (a reservation given back), never below zero. A missing or
+   * expired counter stays missing: a release never creates a window.
+   */
+  abstract decrement(key: string, now: number): Promise<void>;
   /** The live counter at `key`, or null. */
   abstract get(key: string, now: number): Promise<Counter | null>;
   /** Sets `key` to `value` for `ttlMs` (overwriting). */
@@ -21,29 +29,45 @@ export abstract class CounterStore {
   abstract delete(key: string): Promise<void>;
 }
 
+/** Keys the in-memory store holds at most (≈ 60 MB at the bound). */
+export const DEFAULT_MAX_KEYS = 200_000;
+
 /**
- * In-process store: a Map with lazy expiry and a periodic sweep, bounded so a flood of
- * distinct keys (addresses, IPs) cannot grow memory without limit — when full, the oldest
- * entries go first (which can only make limits more lenient for the oldest keys, never
- * lock anyone out).
+ * In-process store on `lru-cache`: every operation is O(1) and at most `maxKeys` keys live
+ * at once; when full, the least recently used key goes (which can only make a limit more
+ * lenient for a key nobody has touched for the longest time, never lock anyone out). An
+ * expired counter is dropped when it is next read, or when it reaches the cold end.
+ *
+ * Why lru-cache and not rate-limiter-flexible's RateLimiterMemory (both evaluated): the
+ * latter has no bound on its keys (a flood of distinct addresses and IPs grows it for a
+ * whole window, an hour for the per-IP limits), arms one timer per key, and reads
+ * Date.now() itself, so the injected Clock (and the tests that move it) would not apply;
+ * its one-limiter-per-rule model also fits cooldowns, locks and per-code state less well
+ * than five store operations. Its Redis backend (atomic consume in a Lua script) stays an
+ * option for the shared store; the port above is what that adapter implements.
  */
 export class InMemoryCounterStore extends CounterStore {
-  private readonly entries = new Map<string, Counter>();
+  private readonly entries: LRUCache<string, Counter>;
 
-  constructor(private readonly maxEntries = 200_000) {
+  constructor(readonly maxKeys = DEFAULT_MAX_KEYS) {
     super();
+    this.entries = new LRUCache<string, Counter>({ max: maxKeys });
   }
 
   increment(key: string, ttlMs: number, now: number, by = 1): Promise<Counter> {
     let entry = this.entries.get(key);
     if (!entry || entry.expiresAt <= now) {
       entry = { count: 0, expiresAt: now + ttlMs };
-      this.entries.delete(key);
       this.entries.set(key, entry);
-      this.bound(now);
     }
     entry.count += by;
     return Promise.resolve({ ...entry });
+  }
+
+  decrement(key: string, now: number): Promise<void> {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt > now && entry.count > 0) entry.count -= 1;
+    return Promise.resolve();
   }
 
   get(key: string, now: number): Promise<Counter | null> {
@@ -57,9 +81,7 @@ export class InMemoryCounterStore extends CounterStore {
   }
 
   set(key: string, value: number, ttlMs: number, now: number): Promise<void> {
-    this.entries.delete(key);
     this.entries.set(key, { count: value, expiresAt: now + ttlMs });
-    this.bound(now);
     return Promise.resolve();
   }
 
@@ -70,17 +92,5 @@ export class InMemoryCounterStore extends CounterStore {
 
   get size(): number {
     return this.entries.size;
-  }
-
-  /** Drops expired entries, then the oldest, until under the bound. */
-  private bound(now: number): void {
-    if (this.entries.size <= this.maxEntries) return;
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt <= now) this.entries.delete(key);
-    }
-    for (const key of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) break;
-      this.entries.delete(key);
-    }
   }
 }

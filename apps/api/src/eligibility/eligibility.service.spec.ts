@@ -100,6 +100,20 @@ describe(EligibilityService.name, () => {
     await expect(service.check(ADA)).resolves.toEqual({ recordId: '003A' });
   });
 
+  it('maxAgeMs accepts only a young cached answer: access withdrawn since is seen', async () => {
+    const { service, repository, advance } = setup(60);
+    await service.check(ADA);
+    repository.records.delete(ADA);
+    advance(5000);
+    await expect(service.check(ADA, { maxAgeMs: 5000 })).resolves.toMatchObject({
+      recordId: '003A',
+    });
+    expect(repository.calls).toHaveLength(1);
+    advance(1);
+    await expect(service.check(ADA, { maxAgeMs: 5000 })).resolves.toBeNull();
+    expect(repository.calls).toHaveLength(2);
+  });
+
   it('a TTL of 0 disables caching', async () => {
     const { service, repository } = setup(0);
     await service.check(ADA);

@@ -1,6 +1,7 @@
-// Answers "may this address sign in?" with a short cache, so verify (moments after start)
-// does not query Salesforce again. Refresh asks with `fresh: true`: revocation in the CRM
-// must end sessions at the next refresh, not after a cache lifetime.
+// Answers "may this address sign in?" with a short cache, so repeated starts do not query
+// Salesforce each time. Refresh asks with `fresh: true`: revocation in the CRM must end
+// sessions at the next refresh, not after a cache lifetime; verify asks with a `maxAgeMs`
+// of a few seconds, so access withdrawn between start and verify is seen.
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { BoundedCache } from '../common/bounded-cache';
@@ -9,6 +10,7 @@ import { EligibilityRepository, type EligibilityRecord } from './eligibility.typ
 
 interface Entry {
   record: EligibilityRecord | null;
+  checkedAt: number;
   expiresAt: number;
 }
 
@@ -27,19 +29,23 @@ export class EligibilityService {
     this.ttlMs = config.salesforce.cacheSeconds * 1000;
   }
 
-  /** The eligible record for a normalised email, or null. Throws upstream_unavailable. */
+  /**
+   * The eligible record for a normalised email, or null. Throws upstream_unavailable.
+   * `fresh` skips the cache; `maxAgeMs` accepts a cached answer only that young.
+   */
   async check(
     email: string,
-    { fresh = false }: { fresh?: boolean } = {},
+    { fresh = false, maxAgeMs }: { fresh?: boolean; maxAgeMs?: number } = {},
   ): Promise<EligibilityRecord | null> {
     const now = this.clock.now();
     if (!fresh) {
       const hit = this.cache.get(email);
-      if (hit && hit.expiresAt > now) return hit.record;
+      if (hit && hit.expiresAt > now && (maxAgeMs === undefined || now - hit.checkedAt <= maxAgeMs))
+        return hit.record;
     }
     const record = await this.repository.findEligible(email);
     if (this.ttlMs > 0) {
-      this.cache.set(email, { record, expiresAt: now + this.ttlMs });
+      this.cache.set(email, { record, checkedAt: now, expiresAt: now + this.ttlMs });
     }
     return record;
   }

@@ -25,8 +25,8 @@ export class PasswordlessController {
   @Post('start')
   @HttpCode(202)
   start(@Body() body: unknown, @Req() req: FastifyRequest): Promise<StartResponse> {
-    const { email } = parseBody(StartRequestSchema, body);
-    return this.passwordless.start(email, { ip: req.ip, requestId: req.id });
+    const { email, proof } = parseBody(StartRequestSchema, body);
+    return this.passwordless.start(email, { ip: req.ip, requestId: req.id }, proof);
   }
 
   @Post('verify')

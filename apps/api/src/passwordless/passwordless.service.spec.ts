@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { InMemoryCounterStore } from '../abuse/counter-store';
-import { LimitsService } from '../abuse/limits.service';
+import { LimitsService, RefusingGlobalStartGate } from '../abuse/limits.service';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
 import type { Auth0Client, Auth0Tokens } from '../auth0/auth0.client';
 import type { Clock } from '../common/clock';
@@ -11,6 +11,7 @@ import { EmailHasher } from '../common/redact';
 import type { EligibilityService } from '../eligibility/eligibility.service';
 import type { EligibilityRecord } from '../eligibility/eligibility.types';
 import type { LiveSession, SessionService } from '../session/session.service';
+import { DecoyCodes } from './decoy-codes';
 import { CODE_LIFETIME_SECONDS, PasswordlessService } from './passwordless.service';
 
 const ELIGIBLE = 'ada@example.com';
@@ -38,9 +39,11 @@ class FakeEligibility {
     [INELIGIBLE, null],
   ]);
   error: Error | undefined;
+  readonly options: unknown[] = [];
 
-  check(email: string): Promise<EligibilityRecord | null> {
+  check(email: string, options?: unknown): Promise<EligibilityRecord | null> {
     this.calls.push(email);
+    this.options.push(options);
     if (this.error) return Promise.reject(this.error);
     return Promise.resolve(this.records.get(email) ?? null);
   }
@@ -52,6 +55,7 @@ class FakeAuth0 {
   /** What the next sendCode returns; resolves by default. */
   nextSend: () => Promise<void> = () => Promise.resolve();
   nextLogin: () => Promise<Auth0Tokens> = () => Promise.resolve(TOKENS);
+  readonly revoked: string[] = [];
 
   sendCode(email: string, clientIp: string | undefined): Promise<void> {
     this.sendCalls.push({ email, clientIp });
@@ -61,6 +65,11 @@ class FakeAuth0 {
   loginWithCode(email: string, code: string, clientIp: string | undefined): Promise<Auth0Tokens> {
     this.loginCalls.push({ email, code, clientIp });
     return this.nextLogin();
+  }
+
+  revoke(refreshToken: string): Promise<void> {
+    this.revoked.push(refreshToken);
+    return Promise.resolve();
   }
 }
 
@@ -94,13 +103,15 @@ function setup() {
   const auth0 = new FakeAuth0();
   const sessions = new FakeSessions();
   const clock: Clock = { now: () => T0 };
+  const store = new InMemoryCounterStore();
   const service = new PasswordlessService(
     config,
     eligibility as unknown as EligibilityService,
     auth0 as unknown as Auth0Client,
     sessions as unknown as SessionService,
-    new LimitsService(new InMemoryCounterStore(), clock, config),
+    new LimitsService(store, clock, config, new RefusingGlobalStartGate()),
     new AuditService(new EmailHasher(SECRET)),
+    new DecoyCodes(store, clock),
   );
   return { service, eligibility, auth0, sessions };
 }
@@ -223,16 +234,54 @@ describe(PasswordlessService.name, () => {
     });
 
     it.each([INELIGIBLE, UNKNOWN])(
-      'answers invalid_code for %s without calling Auth0',
+      'asks Auth0 for %s too (the same round trip), then answers from the decoy code',
       async (email) => {
         const { service, auth0, sessions } = setup();
-        const err: unknown = await service.verify(email, '123456', meta()).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(DomainError);
-        expect((err as DomainError).code).toBe('invalid_code');
-        expect(auth0.loginCalls).toHaveLength(0);
+        auth0.nextLogin = () => Promise.reject(new DomainError('invalid_code'));
+        await service.start(email, meta());
+        const codes = [];
+        for (let i = 0; i < 4; i++) {
+          const err: unknown = await service
+            .verify(email, '123456', meta())
+            .catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(DomainError);
+          codes.push((err as DomainError).code);
+        }
+        expect(codes).toEqual([
+          'invalid_code',
+          'invalid_code',
+          'too_many_attempts',
+          'too_many_attempts',
+        ]);
+        expect(auth0.loginCalls).toHaveLength(4);
         expect(sessions.created).toHaveLength(0);
       },
     );
+
+    it('never creates a session for an address Salesforce refuses, even when Auth0 takes the code', async () => {
+      const { service, auth0, sessions, eligibility } = setup();
+      const err: unknown = await service
+        .verify(INELIGIBLE, '123456', meta())
+        .catch((e: unknown) => e);
+      expect((err as DomainError).code).toBe('invalid_code');
+      expect(sessions.created).toHaveLength(0);
+      await service.drain();
+      expect(auth0.revoked).toEqual([TOKENS.refreshToken]);
+      expect(eligibility.options).toEqual([{ maxAgeMs: 5000 }]);
+    });
+
+    it('refuses a right code that a later start (which sent no code) superseded', async () => {
+      const { service, auth0, sessions, eligibility } = setup();
+      eligibility.records.set(ELIGIBLE, null);
+      await service.start(ELIGIBLE, meta());
+      const err: unknown = await service
+        .verify(ELIGIBLE, '123456', meta())
+        .catch((e: unknown) => e);
+      expect((err as DomainError).code).toBe('invalid_code');
+      expect(sessions.created).toHaveLength(0);
+      await service.drain();
+      expect(auth0.revoked).toEqual([TOKENS.refreshToken]);
+    });
 
     it("passes on Auth0's verdict on the code", async () => {
       const { service, auth0, sessions } = setup();

@@ -1,24 +1,38 @@
 // The gate: a code is only sent when Salesforce says the address is eligible, and start
-// answers the same way — same status, body and timing — whatever the answer was.
-import { Inject, Injectable } from '@nestjs/common';
+// answers the same way — same status, body and timing — whatever the answer was. Verify
+// answers alike too: every address's guess goes to Auth0, and an address that was sent no
+// code answers from a decoy that behaves as Auth0's code would (decoy-codes.ts).
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { MeResponse, StartResponse } from '@portcullis/shared';
-import { LimitExceeded, LimitsService } from '../abuse/limits.service';
+import { LimitExceeded, LimitsService, type VerifyReservation } from '../abuse/limits.service';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
-import { Auth0Client } from '../auth0/auth0.client';
+import { Auth0Client, type Auth0Tokens } from '../auth0/auth0.client';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { DomainError } from '../common/domain-error';
 import { EligibilityService } from '../eligibility/eligibility.service';
+import type { EligibilityRecord } from '../eligibility/eligibility.types';
 import { SessionService, type LiveSession } from '../session/session.service';
+import { CODE_LIFETIME_SECONDS, DecoyCodes, wrongCode } from './decoy-codes';
 
-/** Auth0's email OTP lifetime (UPSTREAM.md): 180 s. */
-export const CODE_LIFETIME_SECONDS = 180;
+export { CODE_LIFETIME_SECONDS } from './decoy-codes';
 
 /** Auth0 answers that count as a failed guess against the address's budget. */
 const FAILED_GUESS = new Set(['invalid_code', 'code_expired', 'too_many_attempts']);
 
+/**
+ * How old a cached eligibility answer may be when a code was right. Older, Salesforce is
+ * asked again, so access withdrawn between start and verify is seen. Only a right code
+ * reaches that check: a wrong one costs every address the same (one Auth0 round trip).
+ */
+export const VERIFY_ELIGIBILITY_MAX_AGE_MS = 5000;
+
+const isGuess = (err: unknown): err is DomainError =>
+  err instanceof DomainError && FAILED_GUESS.has(err.code);
+
 @Injectable()
 export class PasswordlessService {
-  private readonly pendingSends = new Set<Promise<void>>();
+  private readonly background = new Set<Promise<void>>();
+  private readonly logger = new Logger('Passwordless');
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -27,48 +41,59 @@ export class PasswordlessService {
     private readonly sessions: SessionService,
     private readonly limits: LimitsService,
     private readonly audit: AuditService,
+    private readonly decoys: DecoyCodes,
   ) {}
 
   /**
    * Applies the limits, checks eligibility, then answers. The Auth0 send runs after the
    * answer, in the background: its latency and its failures would otherwise tell an observer
    * which addresses are eligible. A Salesforce failure is a 503 for every address alike.
+   * `proof` is a solved flood challenge, needed only past the global start limit.
    */
-  async start(email: string, meta: RequestMeta): Promise<StartResponse> {
+  async start(email: string, meta: RequestMeta, proof?: string): Promise<StartResponse> {
     this.audit.record('code_requested', meta, { email });
+    let admission;
     try {
-      await this.limits.admitStart(email, meta.ip);
+      admission = await this.limits.admitStart(email, meta.ip, proof);
     } catch (err) {
-      if (err instanceof LimitExceeded)
-        this.audit.record('rate_limited', meta, { email, reason: err.limit });
+      if (err instanceof DomainError)
+        this.audit.record('rate_limited', meta, {
+          email,
+          reason: err instanceof LimitExceeded ? err.limit : err.code,
+        });
       throw err;
     }
     let record;
     try {
       record = await this.eligibility.check(email);
     } catch (err) {
+      await admission.release();
       this.audit.record('eligibility_error', meta, {
         email,
         reason: (err as DomainError).code ?? 'internal',
       });
       throw err;
     }
-    await this.limits.startCooldown(email);
     if (record) {
+      // One store write for every address: the real code supersedes any decoy.
+      await this.decoys.clear(email);
       // Deferred to the next turn of the event loop, after this answer has been written:
       // even building the Auth0 request must not lengthen the eligible answer.
-      const send = new Promise<void>((resolve) => setImmediate(resolve))
-        .then(() => this.auth0.sendCode(email, meta.ip))
-        .then(() => this.audit.record('code_sent', meta, { email }))
-        .catch((err: unknown) =>
-          this.audit.record('code_send_failed', meta, {
-            email,
-            reason: (err as DomainError).code ?? 'internal',
+      this.inBackground(
+        new Promise<void>((resolve) => setImmediate(resolve))
+          .then(() => this.auth0.sendCode(email, meta.ip))
+          .then(() => this.audit.record('code_sent', meta, { email }))
+          .catch(async (err: unknown) => {
+            this.audit.record('code_send_failed', meta, {
+              email,
+              reason: (err as DomainError).code ?? 'internal',
+            });
+            // No code exists: guesses answer as for an address that was sent none.
+            await this.decoys.issue(email);
           }),
-        )
-        .finally(() => this.pendingSends.delete(send));
-      this.pendingSends.add(send);
+      );
     } else {
+      await this.decoys.issue(email);
       this.audit.record('eligibility_denied', meta, { email });
     }
     return {
@@ -78,33 +103,41 @@ export class PasswordlessService {
   }
 
   /**
-   * Exchanges a code for a session. Locked addresses and ineligible ones never reach Auth0;
-   * every failed guess counts against the address, across all the codes it was sent.
+   * Exchanges a code for a session. The attempt takes its place in the budgets before Auth0
+   * is asked; every failed guess counts against the address, across all the codes it was
+   * sent, eligible or not.
    */
   async verify(
     email: string,
     code: string,
     meta: RequestMeta & { device: string },
   ): Promise<{ me: MeResponse; session: LiveSession }> {
-    await this.limits.assertVerifyAllowed(email, meta.ip);
+    let attempt: VerifyReservation;
+    try {
+      attempt = await this.limits.reserveVerify(email, meta.ip);
+    } catch (err) {
+      if (err instanceof LimitExceeded)
+        this.audit.record('rate_limited', meta, { email, reason: err.limit });
+      throw err;
+    }
     let session: LiveSession;
     try {
-      const record = await this.eligibility.check(email);
-      if (!record) throw new DomainError('invalid_code', 'That code is not correct.');
-      const tokens = await this.auth0.loginWithCode(email, code, meta.ip);
+      const { tokens, record } = await this.exchange(email, code, meta);
       session = await this.sessions.create(email, tokens, record, meta);
     } catch (err) {
-      if (err instanceof DomainError && FAILED_GUESS.has(err.code)) {
-        this.audit.record('verify_failed', meta, { email, reason: err.code });
-        const lock = await this.limits.recordVerifyFailure(email, meta.ip);
-        if (lock) {
-          this.audit.record('locked', meta, { email });
-          throw lock;
-        }
+      if (!isGuess(err)) {
+        await attempt.release();
+        throw err;
+      }
+      this.audit.record('verify_failed', meta, { email, reason: err.code });
+      const lock = await attempt.failed();
+      if (lock) {
+        this.audit.record('locked', meta, { email });
+        throw lock;
       }
       throw err;
     }
-    await this.limits.recordVerifySuccess(email);
+    await attempt.succeeded();
     this.audit.record('session_created', meta, {
       email,
       sid: session.record.handle,
@@ -113,8 +146,67 @@ export class PasswordlessService {
     return { session, me: this.sessions.me(session) };
   }
 
-  /** Waits for background sends (graceful shutdown, tests). */
+  /**
+   * Auth0's verdict on the code, for every address alike (one round trip each); then, when
+   * the address's latest start sent no code, the decoy's verdict instead. A right code still
+   * needs an eligible address, checked with a young answer: a session is never created for
+   * an address Salesforce does not allow, whatever Auth0 said.
+   */
+  private async exchange(
+    email: string,
+    code: string,
+    meta: RequestMeta,
+  ): Promise<{ tokens: Auth0Tokens; record: EligibilityRecord }> {
+    let tokens: Auth0Tokens | undefined;
+    let verdict: DomainError | undefined;
+    try {
+      tokens = await this.auth0.loginWithCode(email, code, meta.ip);
+    } catch (err) {
+      if (!isGuess(err)) throw err;
+      verdict = err;
+    }
+    const decoy = await this.decoys.guess(email);
+    if (decoy) verdict = decoy;
+    if (verdict) {
+      // Auth0 took a code that a later start superseded: no session from it.
+      if (tokens) this.discard(tokens);
+      throw verdict;
+    }
+    const record = await this.eligibility
+      .check(email, { maxAgeMs: VERIFY_ELIGIBILITY_MAX_AGE_MS })
+      .catch((err: unknown) => {
+        this.discard(tokens);
+        throw err;
+      });
+    if (!record) {
+      this.discard(tokens);
+      this.audit.record('eligibility_denied', meta, { email });
+      throw wrongCode();
+    }
+    return { tokens: tokens!, record };
+  }
+
+  /** Revokes, in the background, the refresh token of tokens that will not become a session. */
+  private discard(tokens: Auth0Tokens | undefined): void {
+    const refreshToken = tokens?.refreshToken;
+    if (!refreshToken) return;
+    this.inBackground(
+      this.auth0.revoke(refreshToken).catch((err: unknown) =>
+        this.logger.warn({
+          msg: 'could not revoke the grant of a refused sign-in',
+          error: (err as DomainError).code ?? 'internal',
+        }),
+      ),
+    );
+  }
+
+  private inBackground(work: Promise<void>): void {
+    const tracked = work.finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+  }
+
+  /** Waits for background work: sends, revocations (graceful shutdown, tests). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.pendingSends]);
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
   }
 }
