@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { MeModule } from './me/me.module';
 import { PasswordlessModule } from './passwordless/passwordless.module';
 import { SessionModule } from './session/session.module';
+import { SharedStateModule } from './shared-state/shared-state.module';
 import type { SessionStore } from './session/session-store';
 
 @Module({})
@@ -19,6 +20,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        SharedStateModule.forRoot(config),
         AbuseModule,
         AuditModule,
         SessionModule.forRoot(options.sessionStore),

@@ -65,6 +65,12 @@ async function main(): Promise<void> {
     throw err;
   }
   const stops = await startEmbedded(config);
+  if (!config.redis) {
+    console.warn(
+      'No REDIS_URL: sessions, limits and refresh locks live in this process. Run one instance ' +
+        '(a second one would not see them); set REDIS_URL to run several.',
+    );
+  }
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host });
   console.warn(`Portcullis API on http://localhost:${config.port}`);

@@ -1,10 +1,13 @@
-// Readiness: can we fetch Auth0's signing keys and log in to Salesforce? Results are
+// Readiness: can we fetch Auth0's signing keys, log in to Salesforce, and (with REDIS_URL)
+// reach Redis? Results are
 // cached briefly so a busy load balancer does not turn into upstream traffic.
 import { Inject, Injectable } from '@nestjs/common';
 import type { HealthResponse } from '@portcullis/shared';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { Clock } from '../common/clock';
 import { EligibilityRepository } from '../eligibility/eligibility.types';
+import type { RedisConnection } from '../shared-state/redis-connection';
+import { REDIS } from '../shared-state/shared-state.module';
 
 type Check = HealthResponse['checks'][string];
 const CACHE_MS = 5_000;
@@ -18,6 +21,7 @@ export class HealthService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly salesforce: EligibilityRepository,
     private readonly clock: Clock,
+    @Inject(REDIS) private readonly redis: RedisConnection | null,
   ) {}
 
   ready(): Promise<HealthResponse> {
@@ -32,7 +36,7 @@ export class HealthService {
   }
 
   private async check(): Promise<HealthResponse> {
-    const [auth0, salesforce] = await Promise.all([
+    const [auth0, salesforce, redis] = await Promise.all([
       this.timed(async () => {
         const res = await fetch(this.config.auth0.jwksUri, {
           signal: AbortSignal.timeout(this.config.auth0.timeoutMs),
@@ -42,10 +46,11 @@ export class HealthService {
           throw new Error(`JWKS answered ${res.status}`);
       }),
       this.timed(() => this.salesforce.ping()),
+      this.redis ? this.timed(() => this.redis!.ping()) : undefined,
     ]);
-    const checks = { auth0, salesforce };
+    const checks = { auth0, salesforce, ...(redis ? { redis } : {}) };
     return {
-      status: auth0.status === 'up' && salesforce.status === 'up' ? 'ok' : 'unavailable',
+      status: Object.values(checks).every((c) => c.status === 'up') ? 'ok' : 'unavailable',
       checks,
     };
   }

@@ -64,10 +64,11 @@ describe(MemorySessionStore.name, () => {
     const copy = (await store.get('s'))!;
     copy.device = 'changed';
     expect((await store.get('s'))!.device).toBe('Chrome on Linux');
-    expect(await store.update('s', { lastSeenAt: now + 1 })).toMatchObject({ lastSeenAt: now + 1 });
-    expect(await store.update('missing', { lastSeenAt: now })).toBeUndefined();
-    expect((await store.delete('s'))?.id).toBe('s');
-    expect(await store.delete('s')).toBeUndefined();
-    expect(await store.update('s', { lastSeenAt: now })).toBeUndefined();
+    const s = record('s');
+    expect(await store.update(s, { lastSeenAt: now + 1 })).toMatchObject({ lastSeenAt: now + 1 });
+    expect(await store.update(record('missing'), { lastSeenAt: now })).toBeUndefined();
+    expect((await store.delete(s))?.id).toBe('s');
+    expect(await store.delete(s)).toBeUndefined();
+    expect(await store.update(s, { lastSeenAt: now })).toBeUndefined();
   });
 });

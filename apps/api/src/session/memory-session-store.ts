@@ -1,7 +1,7 @@
 // Sessions in this process: the store for one instance (no REDIS_URL). Maps by id, by person
 // and by email; expired records are dropped when read and by a sweep once a minute.
 import type { Clock } from '../common/clock';
-import { SessionStore, type SessionChanges } from './session-store';
+import { SessionStore, type Release, type SessionChanges, type SessionRef } from './session-store';
 import type { SessionRecord } from './session.types';
 
 const SWEEP_MS = 60_000;
@@ -43,18 +43,22 @@ export class MemorySessionStore extends SessionStore {
     return Promise.resolve(record && { ...record });
   }
 
-  update(id: string, changes: SessionChanges): Promise<SessionRecord | undefined> {
-    const record = this.live(this.byId.get(id));
+  update(ref: SessionRef, changes: SessionChanges): Promise<SessionRecord | undefined> {
+    const record = this.live(this.byId.get(ref.id));
     if (record) Object.assign(record, changes);
     return Promise.resolve(record && { ...record });
   }
 
-  delete(id: string): Promise<SessionRecord | undefined> {
-    const record = this.byId.get(id);
+  delete(ref: SessionRef): Promise<SessionRecord | undefined> {
+    const record = this.byId.get(ref.id);
     if (record) this.remove(record);
     const now = this.clock.now();
     const live = record && now < record.idleExpiresAt && now < record.absoluteExpiresAt;
     return Promise.resolve(live ? record : undefined);
+  }
+
+  lock(): Promise<Release | undefined> {
+    return Promise.resolve(() => Promise.resolve());
   }
 
   listByUser(userId: string): Promise<SessionRecord[]> {

@@ -16,6 +16,12 @@ export type SessionChanges = Partial<
   >
 >;
 
+/** Enough of a record to find it without an index lookup (a person's keys share a slot). */
+export type SessionRef = Pick<SessionRecord, 'id'> & { user: Pick<SessionRecord['user'], 'id'> };
+
+/** Gives back a lock taken with SessionStore.lock. */
+export type Release = () => Promise<void>;
+
 export abstract class SessionStore {
   /** Whether several API processes can share this store (the operator command needs it). */
   abstract readonly shared: boolean;
@@ -30,10 +36,20 @@ export abstract class SessionStore {
   abstract get(id: string): Promise<SessionRecord | undefined>;
 
   /** Applies changes to a live record; undefined when it is gone (ended meanwhile). */
-  abstract update(id: string, changes: SessionChanges): Promise<SessionRecord | undefined>;
+  abstract update(ref: SessionRef, changes: SessionChanges): Promise<SessionRecord | undefined>;
 
-  /** Removes a record; returns it, or undefined when there was none. */
-  abstract delete(id: string): Promise<SessionRecord | undefined>;
+  /**
+   * Removes a record and announces it to every process sharing the store; returns it, or
+   * undefined when there was none.
+   */
+  abstract delete(ref: SessionRef): Promise<SessionRecord | undefined>;
+
+  /**
+   * Takes the session's refresh lock across processes for at most `ttlMs`: a release
+   * function, or undefined while another process holds it. In one process the caller's own
+   * single flight is the lock, so the in-memory store always grants it.
+   */
+  abstract lock(ref: SessionRef, ttlMs: number): Promise<Release | undefined>;
 
   /** A person's live sessions, newest first. */
   abstract listByUser(userId: string): Promise<SessionRecord[]>;

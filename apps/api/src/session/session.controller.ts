@@ -63,10 +63,10 @@ export class SessionController {
   ): Promise<void> {
     void reply.header('cache-control', 'no-store');
     const read = this.cookie.read(req);
-    const id = read.state === 'present' ? this.sessions.idOf(read.value) : undefined;
     // If the store cannot be reached this is a 503 and the cookie stays: the session was
     // not ended, and saying otherwise would leave a copied cookie working.
-    if (id) await this.sessions.end(id, 'logout', { ip: req.ip, requestId: req.id });
+    if (read.state === 'present')
+      await this.sessions.endByCookie(read.value, { ip: req.ip, requestId: req.id });
     this.cookie.clear(reply);
   }
 }

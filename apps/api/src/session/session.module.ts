@@ -4,7 +4,10 @@ import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { EligibilityModule } from '../eligibility/eligibility.module';
 import { KeyRing } from './key-ring';
+import { REDIS } from '../shared-state/shared-state.module';
+import type { RedisConnection } from '../shared-state/redis-connection';
 import { MemorySessionStore } from './memory-session-store';
+import { RedisSessionStore } from './redis-session-store';
 import { SessionCookie } from './session-cookie';
 import { SessionStore } from './session-store';
 import { SessionController } from './session.controller';
@@ -12,8 +15,8 @@ import { SessionService } from './session.service';
 import { SessionsController } from './sessions.controller';
 
 /**
- * Sessions for every module. The store is the in-memory one unless a store is given (tests
- * that share one between two apps; the shared-state adapter).
+ * Sessions for every module. The store is Redis with REDIS_URL, else in memory; tests may
+ * hand in one (two apps sharing one in-memory store).
  */
 @Global()
 @Module({})
@@ -33,8 +36,9 @@ export class SessionModule {
           ? { provide: SessionStore, useValue: store }
           : {
               provide: SessionStore,
-              inject: [Clock],
-              useFactory: (clock: Clock) => new MemorySessionStore(clock),
+              inject: [Clock, REDIS],
+              useFactory: (clock: Clock, redis: RedisConnection | null) =>
+                redis ? new RedisSessionStore(redis, clock) : new MemorySessionStore(clock),
             },
         SessionCookie,
         SessionService,

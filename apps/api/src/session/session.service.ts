@@ -18,7 +18,7 @@ import { EligibilityService } from '../eligibility/eligibility.service';
 import type { EligibilityRecord } from '../eligibility/eligibility.types';
 import { KeyRing } from './key-ring';
 import { SessionCookie } from './session-cookie';
-import { SessionStore, type SessionChanges } from './session-store';
+import { SessionStore, type SessionChanges, type SessionRef } from './session-store';
 import type { EndReason, SessionRecord, SessionTokens, SessionUser } from './session.types';
 
 /** At most this many sessions per person; the oldest ends first. */
@@ -32,6 +32,14 @@ const refreshAt = (expiresAt: number, now: number) =>
   expiresAt - Math.min(REFRESH_AHEAD_MS, Math.max(0, (expiresAt - now) / 2));
 /** Last-seen (and with it the idle expiry) is written at most this often. */
 export const LAST_SEEN_WRITE_MS = 60_000;
+/**
+ * With a shared store, how long a session cached here is trusted without reading the store
+ * again: the bound on staleness if a revocation announcement is missed.
+ */
+export const STALE_MS = 5_000;
+/** How long one process may hold a session's refresh lock; others wait at most this long. */
+const REFRESH_LOCK_MS = 10_000;
+const REFRESH_POLL_MS = 50;
 /** Sessions this process keeps decrypted and verified. */
 const MAX_LIVE = 20_000;
 
@@ -53,6 +61,8 @@ export interface LiveSession {
   refreshAt: number;
   /** When this process last refreshed the tokens (0: never). */
   refreshedAt: number;
+  /** When the record was last read from (or written to) a shared store. */
+  confirmedAt: number;
 }
 
 const SIGN_IN_AGAIN = 'Your session has ended. Sign in again.';
@@ -162,6 +172,7 @@ export class SessionService {
       lastSeenWrittenAt: now,
       refreshAt: refreshAt(record.accessTokenExpiresAt, now),
       refreshedAt: 0,
+      confirmedAt: now,
     };
     this.live.set(id, live);
     return live;
@@ -184,26 +195,36 @@ export class SessionService {
     return this.load(verified.id).then((loaded) => this.ready(loaded, meta));
   }
 
+  /** The tokens of a record, or undefined when no secret of the ring opens them. */
+  private open(record: SessionRecord): SessionTokens | undefined {
+    const opened = this.ring.open(record.tokens, record.id);
+    if (opened === undefined) return undefined;
+    try {
+      const tokens = JSON.parse(opened) as SessionTokens;
+      return typeof tokens.at === 'string' ? tokens : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The tokens of a record; a record they cannot be read from is ended (nothing can use it). */
+  private async openOrEnd(record: SessionRecord): Promise<SessionTokens> {
+    const tokens = this.open(record);
+    if (tokens) return tokens;
+    this.logger.warn({
+      msg: 'session tokens do not open with the key ring; session ended',
+      sid: record.handle,
+    });
+    await this.stored(this.store.delete(record));
+    this.forget(record.id);
+    throw ended();
+  }
+
   /** A session by the id of a cookie whose MAC verified, from the cache or the store. */
   private async load(id: string): Promise<LiveSession> {
     const record = await this.stored(this.store.get(id));
     if (!record) throw ended();
-    const opened = this.ring.open(record.tokens, id);
-    let tokens: SessionTokens | undefined;
-    try {
-      tokens = opened === undefined ? undefined : (JSON.parse(opened) as SessionTokens);
-    } catch {
-      tokens = undefined;
-    }
-    if (!tokens || typeof tokens.at !== 'string') {
-      // Sealed by a secret no longer in the ring: nothing can use this record any more.
-      this.logger.warn({
-        msg: 'session tokens do not open with the key ring; session ended',
-        sid: record.handle,
-      });
-      await this.stored(this.store.delete(id));
-      throw ended();
-    }
+    const tokens = await this.openOrEnd(record);
     const now = this.clock.now();
     // Another request may have loaded it meanwhile: keep one object per session.
     const raced = this.live.get(id);
@@ -216,6 +237,7 @@ export class SessionService {
       lastSeenWrittenAt: record.lastSeenAt,
       refreshAt: refreshAt(record.accessTokenExpiresAt, now),
       refreshedAt: 0,
+      confirmedAt: now,
     };
     this.live.set(id, live);
     if (!this.ring.isCurrent(record.tokens)) {
@@ -235,6 +257,7 @@ export class SessionService {
       void this.endQuietly(live, 'expired', meta());
       throw expired();
     }
+    if (this.store.shared && now - live.confirmedAt >= STALE_MS) return this.revalidate(live, meta);
     if (now - live.lastSeenWrittenAt >= LAST_SEEN_WRITE_MS) this.touch(live, now);
     if (now >= live.refreshAt) return this.refresh(live, meta());
     if (now - r.eligibilityCheckedAt >= this.recheckMs) return this.recheck(live, meta());
@@ -249,6 +272,41 @@ export class SessionService {
   refresh(live: LiveSession, meta: RequestMeta, since?: number): Promise<LiveSession> {
     if (since !== undefined && live.refreshedAt >= since) return Promise.resolve(live);
     return this.exclusive(live, () => this.refreshTokens(live, meta));
+  }
+
+  /**
+   * With a shared store, a session cached here is read again once it is STALE_MS old: the
+   * backstop for a revocation announcement this process missed. If the store cannot be
+   * reached, the request answers 503 (the cached copy is not trusted past the bound).
+   */
+  private revalidate(live: LiveSession, meta: () => RequestMeta): Promise<LiveSession> {
+    return this.exclusive(live, async () => {
+      const record = await this.stored(this.store.get(live.record.id));
+      if (!record) {
+        this.forget(live.record.id);
+        throw ended();
+      }
+      this.adopt(live, record, await this.openOrEnd(record));
+      return live;
+    }).then((fresh) => this.ready(fresh, meta));
+  }
+
+  /** Takes a record as stored (another process may have refreshed or touched it). */
+  private adopt(live: LiveSession, record: SessionRecord, tokens: SessionTokens): void {
+    const now = this.clock.now();
+    if (record.tokens !== live.record.tokens) {
+      live.tokens = tokens;
+      live.principal = undefined;
+      live.refreshAt = refreshAt(record.accessTokenExpiresAt, now);
+    }
+    // Our own last-seen may be newer than what reached the store.
+    live.record = {
+      ...record,
+      lastSeenAt: Math.max(record.lastSeenAt, live.record.lastSeenAt),
+      idleExpiresAt: Math.max(record.idleExpiresAt, live.record.idleExpiresAt),
+    };
+    live.me = undefined;
+    live.confirmedAt = now;
   }
 
   private recheck(live: LiveSession, meta: RequestMeta): Promise<LiveSession> {
@@ -282,6 +340,56 @@ export class SessionService {
 
   private async refreshTokens(live: LiveSession, meta: RequestMeta): Promise<LiveSession> {
     if (live.ended) throw ended();
+    // One refresh per session across every process: Auth0 would see a second use of the
+    // same refresh token as reuse and revoke the whole family.
+    const release = await this.stored(this.store.lock(live.record, REFRESH_LOCK_MS));
+    if (!release) return this.awaitOtherRefresh(live);
+    try {
+      if (this.store.shared) {
+        // Another process may have refreshed just before we took the lock: use its tokens.
+        const current = await this.stored(this.store.get(live.record.id));
+        if (!current) {
+          this.forget(live.record.id);
+          throw ended();
+        }
+        this.adopt(live, current, await this.openOrEnd(current));
+        if (this.clock.now() < live.refreshAt && live.refreshedAt > 0) return live;
+      }
+      return await this.refreshLocked(live, meta);
+    } finally {
+      await release().catch(() => {
+        // It expires on its own (REFRESH_LOCK_MS).
+      });
+    }
+  }
+
+  /** Another process holds the refresh lock: wait for its result in the store. */
+  private async awaitOtherRefresh(live: LiveSession): Promise<LiveSession> {
+    const before = live.record.tokens;
+    const deadline = this.clock.now() + REFRESH_LOCK_MS;
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, REFRESH_POLL_MS));
+      const record = await this.stored(this.store.get(live.record.id));
+      if (!record) {
+        this.forget(live.record.id);
+        throw ended();
+      }
+      if (record.tokens !== before) {
+        this.adopt(live, record, await this.openOrEnd(record));
+        live.refreshedAt = this.clock.now();
+        return live;
+      }
+      if (this.clock.now() >= deadline) {
+        throw new DomainError(
+          'upstream_unavailable',
+          'Your session is being renewed. Try again shortly.',
+          { retryAfterSeconds: 1 },
+        );
+      }
+    }
+  }
+
+  private async refreshLocked(live: LiveSession, meta: RequestMeta): Promise<LiveSession> {
     const { record } = live;
     await this.confirmEligibility(live, meta);
     const rt = live.tokens.rt;
@@ -341,13 +449,14 @@ export class SessionService {
 
   /** Writes changes to the store and to the live copy; unauthenticated when the record is gone. */
   private async write(live: LiveSession, changes: SessionChanges): Promise<void> {
-    const updated = await this.stored(this.store.update(live.record.id, changes));
+    const updated = await this.stored(this.store.update(live.record, changes));
     if (!updated) {
       this.forget(live.record.id);
       throw ended();
     }
     live.record = { ...live.record, ...changes };
     live.me = undefined;
+    live.confirmedAt = this.clock.now();
   }
 
   private touch(live: LiveSession, now: number): void {
@@ -358,7 +467,7 @@ export class SessionService {
     };
     live.record = { ...live.record, ...changes };
     live.me = undefined;
-    this.store.update(live.record.id, changes).then(
+    this.store.update(live.record, changes).then(
       (updated) => {
         if (!updated) this.forget(live.record.id);
       },
@@ -403,7 +512,7 @@ export class SessionService {
     const records = await this.stored(this.store.listByUser(userId));
     const target = records.find((r) => r.handle === handle);
     if (!target) throw new DomainError('not_found', 'There is no such session.');
-    await this.end(target.id, 'ended_by_user', meta);
+    await this.end(target, 'ended_by_user', meta);
     return target;
   }
 
@@ -412,14 +521,14 @@ export class SessionService {
     const records = await this.stored(this.store.listByUser(userId));
     const others = records.filter((r) => r.id !== keepId);
     for (const r of others)
-      await this.end(r.id, 'ended_by_user', meta, { othersRemain: keepId !== undefined });
+      await this.end(r, 'ended_by_user', meta, { othersRemain: keepId !== undefined });
     return others.length;
   }
 
   /** Ends every session of the person (eligibility withdrawn, the operator command). */
   async endAllForUser(userId: string, reason: EndReason, meta: RequestMeta): Promise<number> {
     const records = await this.stored(this.store.listByUser(userId));
-    for (const r of records) await this.end(r.id, reason, meta, { othersRemain: false });
+    for (const r of records) await this.end(r, reason, meta, { othersRemain: false });
     return records.length;
   }
 
@@ -429,13 +538,13 @@ export class SessionService {
    * process, and its refresh token revoked at Auth0. Returns false when there was none.
    */
   async end(
-    id: string,
+    ref: SessionRef,
     reason: EndReason,
     meta: RequestMeta,
     opts: { othersRemain?: boolean } = {},
   ): Promise<boolean> {
-    const record = await this.stored(this.store.delete(id));
-    this.forget(id);
+    const record = await this.stored(this.store.delete(ref));
+    this.forget(ref.id);
     if (!record) return false;
     const othersRemain =
       opts.othersRemain ??
@@ -450,15 +559,22 @@ export class SessionService {
     return true;
   }
 
-  /** The session id a cookie value names, when its MAC verifies (logout needs no more). */
-  idOf(value: string): string | undefined {
-    return this.cookie.verify(value)?.id;
+  /** Ends the session a cookie value names, if its MAC verifies and it exists (logout). */
+  async endByCookie(value: string, meta: RequestMeta): Promise<boolean> {
+    const id = this.cookie.verify(value)?.id;
+    if (!id) return false;
+    const record = this.live.get(id)?.record ?? (await this.stored(this.store.get(id)));
+    if (!record) {
+      this.forget(id);
+      return false;
+    }
+    return this.end(record, 'logout', meta);
   }
 
   private async endQuietly(live: LiveSession, reason: EndReason, meta: RequestMeta): Promise<void> {
     live.ended = true;
     try {
-      await this.end(live.record.id, reason, meta);
+      await this.end(live.record, reason, meta);
     } catch {
       this.logger.warn({
         msg: 'could not remove an ended session; it expires on its own',

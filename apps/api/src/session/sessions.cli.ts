@@ -10,6 +10,8 @@ import { EmailSchema } from '@portcullis/shared';
 import { AuditModule } from '../audit/audit.module';
 import { ConfigError, loadConfig, type AppConfig } from '../config/config';
 import { ConfigModule } from '../config/config.module';
+import type { RedisConnection } from '../shared-state/redis-connection';
+import { REDIS, SharedStateModule } from '../shared-state/shared-state.module';
 import { SessionModule } from './session.module';
 import { SessionService } from './session.service';
 import { SessionStore } from './session-store';
@@ -26,7 +28,12 @@ class SessionsCliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: SessionsCliModule,
-      imports: [ConfigModule.forRoot(config), AuditModule, SessionModule.forRoot()],
+      imports: [
+        ConfigModule.forRoot(config),
+        SharedStateModule.forRoot(config),
+        AuditModule,
+        SessionModule.forRoot(),
+      ],
     };
   }
 }
@@ -70,6 +77,7 @@ export async function runSessionsCli(
       );
       return 2;
     }
+    await app.get<RedisConnection | null>(REDIS)?.whenReady(5_000);
     const records = await store.listByEmail(email.data);
     if (command === 'list') {
       if (records.length === 0) io.out(`no sessions for ${email.data}`);
