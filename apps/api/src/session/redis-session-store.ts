@@ -264,10 +264,7 @@ function toFields(values: Partial<SessionRecord>): string[] {
   for (const name of FIELDS) {
     const value = values[name];
     if (value === undefined) continue;
-    out.push(
-      name,
-      typeof value === 'object' ? JSON.stringify(value) : String(value as string | number),
-    );
+    out.push(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
   }
   return out;
 }
