@@ -291,7 +291,45 @@ export async function report(doc, failures) {
       console.log(`  navigations: ${spa.navigation.navigationMode}`);
   }
 
-  // Targets (issue 6).
+  // Shared state (issue 11).
+  const red = doc.redis;
+  console.log('\nShared state: Redis and two API instances');
+  if (!red?.available) {
+    console.log(`  n/a: ${red?.reason ?? 'not run'}`);
+  } else {
+    const ratio0 = (a, b) => (a && b ? a.rps / b.rps : NaN);
+    printTable(
+      ['measure', 'value'],
+      [
+        [
+          '/api/me, one cookie ÷ health, same Redis-backed instance (R2 ÷ R1)',
+          `${fmt(ratio0(r('R2'), r('R1')), 2)}×`,
+        ],
+        [
+          `/api/me, ${red.sessions} cookies ÷ health (R3 ÷ R1)`,
+          `${fmt(ratio0(r('R3'), r('R1')), 2)}×`,
+        ],
+        [
+          'logout on A refused on B: p50 / p99 / max',
+          `${fmt(red.propagation?.p50Ms, 2)} / ${fmt(red.propagation?.p99Ms, 2)} / ${fmt(red.propagation?.maxMs, 2)} ms (${red.propagation?.sessions} sessions)`,
+        ],
+        [
+          'sign-ins per second, 10 clients: Redis / in memory',
+          `${fmt(red.signIn?.loaded.perSecond, 1)} / ${fmt(s?.loaded.perSecond, 1)}`,
+        ],
+        [
+          'sign-in p50, 10 clients: Redis / in memory',
+          `${fmt(red.signIn?.loaded.p50Ms, 2)} / ${fmt(s?.loaded.p50Ms, 2)} ms`,
+        ],
+        [
+          'Redis memory per session (used_memory delta ÷ sessions)',
+          `${fmt(red.bytesPerSession)} bytes`,
+        ],
+      ],
+    );
+  }
+
+  // Targets (issue 6, and issues 10 and 11).
   const check = (name, value, target, met) => ({ name, value, target, met });
   const n = (x, digits = 2) => (Number.isFinite(x) ? fmt(x, digits) : 'n/a');
   const ratio = (a, b) => (a && b ? a.rps / b.rps : NaN);
@@ -307,8 +345,34 @@ export async function report(doc, failures) {
   };
   const p99Ratio = (a, b) => (a && b ? a.p99Ms / b.p99Ms : NaN);
   const erroredRuns = doc.runs.filter((x) => x.errors > 0 || x.timeouts > 0 || x.non2xx > 0);
-  const signInErrors = (s?.serial.errors ?? 0) + (s?.loaded.errors ?? 0);
+  const signInErrors =
+    (s?.serial.errors ?? 0) +
+    (s?.loaded.errors ?? 0) +
+    (red?.signIn?.serial.errors ?? 0) +
+    (red?.signIn?.loaded.errors ?? 0);
   const targets = [
+    ...(red?.available
+      ? [
+          check(
+            'Redis: /api/me, one cookie (R2) ÷ health (R1), same instance',
+            rpsValue(r('R2'), r('R1')),
+            '≥ 0.85×',
+            ratio(r('R2'), r('R1')) >= 0.85,
+          ),
+          check(
+            `Redis: /api/me, ${red.sessions} cookies (R3) ÷ health (R1)`,
+            rpsValue(r('R3'), r('R1')),
+            '≥ 0.85×',
+            ratio(r('R3'), r('R1')) >= 0.85,
+          ),
+          check(
+            'Redis: logout on A refused on B, p99',
+            `${n(red.propagation?.p99Ms, 1)} ms`,
+            '≤ 1000 ms',
+            red.propagation?.p99Ms <= 1000 && red.propagation.failures.length === 0,
+          ),
+        ]
+      : []),
     check(
       '/api/me, one cookie (2) ÷ health (1)',
       rpsValue(r('2'), r('1')),

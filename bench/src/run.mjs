@@ -22,6 +22,7 @@ import {
 } from './servers.mjs';
 import { benchContacts, signInRun } from './signin.mjs';
 import { measureSpa } from './spa.mjs';
+import { redisAvailable, revocationPropagation, startRedisServer } from './redis.mjs';
 import {
   ADA,
   CodeWaiter,
@@ -49,6 +50,7 @@ const SESSIONS = int('BENCH_SESSIONS', 1000);
 const MISS_TOKENS = int('BENCH_TOKENS', 20_000);
 const WARM_TOKENS = 2000;
 const VERIFY_OPS = 20_000;
+const PROPAGATION_SESSIONS = int('BENCH_PROPAGATION', 100);
 const STARTS = 3;
 
 const began = performance.now();
@@ -178,7 +180,11 @@ try {
   doc.api = { rssKbAtStart: api.rssKb() };
 
   // A person has at most 50 sessions (the oldest ends first): 40 each keeps every one alive.
-  const people = [ADA, GRACE, ...benchContacts(salesforce, Math.ceil(SESSIONS / 40), 'bench.session')];
+  const people = [
+    ADA,
+    GRACE,
+    ...benchContacts(salesforce, Math.ceil(SESSIONS / 40), 'bench.session'),
+  ];
   log(`signing in ${SESSIONS} times through the API (${people.length} people)`);
   const sessions = await makeSessions(api.url, codes, people, SESSIONS);
   if (new Set(sessions).size !== sessions.length) throw new Error('session cookies not distinct');
@@ -305,6 +311,75 @@ try {
   ]);
   doc.textbook = { rssKbAfterRuns: textbook.rssKb() };
   await stop(textbook);
+
+  if (!redisAvailable()) {
+    doc.redis = {
+      available: false,
+      reason: 'redis-server / redis-cli not installed (apt-get install redis-server)',
+    };
+    log(`Redis runs skipped: ${doc.redis.reason}`);
+  } else {
+    const redis = await startRedisServer();
+    try {
+      const redisEnv = { ...apiEnv, REDIS_URL: redis.url, KEY_PREFIX: 'bench:' };
+      const ra = await start('portcullis-redis-a', [...API_FLAGS, API_MAIN], redisEnv);
+      const rb = await start('portcullis-redis-b', [...API_FLAGS, API_MAIN], redisEnv);
+      log(`two API instances on Redis ${redis.url}: ${ra.url}, ${rb.url}`);
+      const memory0 = redis.usedMemory();
+      const redisPeople = [...benchContacts(salesforce, Math.ceil(SESSIONS / 40), 'bench.redis')];
+      const redisSessions = await makeSessions(ra.url, codes, redisPeople, SESSIONS);
+      doc.redis = {
+        available: true,
+        sessions: redisSessions.length,
+        bytesPerSession: round((redis.usedMemory() - memory0) / redisSessions.length, 0),
+        keys: redis.keys(),
+      };
+      await runAll([
+        {
+          id: 'R1',
+          name: 'Redis: GET /api/health/live (instance A)',
+          server: ra,
+          path: '/api/health/live',
+        },
+        {
+          id: 'R2',
+          name: 'Redis: GET /api/me, one session cookie (instance A)',
+          server: ra,
+          path: '/api/me',
+          headers: { cookie: redisSessions[0] },
+        },
+        {
+          id: 'R3',
+          name: `Redis: GET /api/me, ${SESSIONS} session cookies rotated (instance A)`,
+          server: ra,
+          path: '/api/me',
+          rotate: { header: 'cookie', prefix: '', source: rotation(redisSessions) },
+        },
+      ]);
+      log(`revocation propagation: logout on A, refused on B (${PROPAGATION_SESSIONS} sessions)`);
+      doc.redis.propagation = await revocationPropagation(
+        ra,
+        rb,
+        redisSessions.slice(-PROPAGATION_SESSIONS),
+      );
+      log(`  p50 ${doc.redis.propagation.p50Ms} ms, p99 ${doc.redis.propagation.p99Ms} ms`);
+      log(`sign-in with Redis, ${CONNECTIONS} concurrent clients, ${SIGNIN_SECONDS} s`);
+      doc.redis.signIn = await signInRun({
+        server: ra,
+        codes,
+        emails: benchContacts(salesforce, CONNECTIONS, 'bench.redis.signin'),
+        seconds: SIGNIN_SECONDS,
+        concurrency: CONNECTIONS,
+      });
+      log(
+        `  ${doc.redis.signIn.loaded.perSecond} sign-ins/s, p50 ${doc.redis.signIn.loaded.p50Ms} ms`,
+      );
+      await stop(rb);
+      await stop(ra);
+    } finally {
+      await redis.stop();
+    }
+  }
 
   log(`run 6: API start to first 200 on /api/health/live, ${STARTS} fresh processes`);
   const startMs = [];

@@ -1,0 +1,99 @@
+// The shared-state runs (issue 11): a real redis-server (Debian's package) started here on a
+// free loopback port without persistence, and two API instances on it. Measured: /api/me with
+// a cookie against health on a Redis-backed instance (the hot path must stay in process), how
+// fast a logout on instance A is refused on instance B (pub/sub), sign-ins per second with
+// Redis, and Redis memory per session.
+import { spawn, spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { quantile, round } from './load.mjs';
+import { freePort } from './servers.mjs';
+
+export function redisAvailable() {
+  return (
+    spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-cli'], {
+      stdio: 'ignore',
+    }).status === 0
+  );
+}
+
+function cli(port, ...args) {
+  const out = spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`redis-cli ${args.join(' ')}: ${out.stderr}`);
+  return out.stdout.trim();
+}
+
+/** redis-server on a free port, no persistence; `stop()` ends it. */
+export async function startRedisServer() {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  const deadline = performance.now() + 10_000;
+  for (;;) {
+    try {
+      if (cli(port, 'PING') === 'PONG') break;
+    } catch {
+      // not up yet
+    }
+    if (performance.now() > deadline) throw new Error('redis-server did not start');
+    await sleep(20);
+  }
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    usedMemory: () => Number(/used_memory:(\d+)/.exec(cli(port, 'INFO', 'memory'))?.[1] ?? NaN),
+    keys: () => Number(cli(port, 'DBSIZE')),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function status(url, cookie, method = 'GET') {
+  const res = await fetch(url, { method, headers: { cookie }, signal: AbortSignal.timeout(5000) });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/**
+ * For each session: used on B (so B has it cached), logged out on A, then B polled until it
+ * refuses the cookie. Milliseconds from the logout's answer to B's first 401.
+ */
+export async function revocationPropagation(a, b, cookies) {
+  const samples = [];
+  const failures = [];
+  for (const cookie of cookies) {
+    if ((await status(`${b.url}/api/me`, cookie)) !== 200) {
+      failures.push('not usable on B before the logout');
+      continue;
+    }
+    if ((await status(`${a.url}/api/auth/logout`, cookie, 'POST')) !== 204) {
+      failures.push('logout on A failed');
+      continue;
+    }
+    const t0 = performance.now();
+    for (;;) {
+      const code = await status(`${b.url}/api/me`, cookie);
+      if (code === 401) break;
+      if (performance.now() - t0 > 10_000) {
+        failures.push('still accepted on B after 10 s');
+        break;
+      }
+    }
+    samples.push(performance.now() - t0);
+  }
+  const sorted = Float64Array.from(samples).sort();
+  return {
+    sessions: samples.length,
+    p50Ms: round(quantile(sorted, 0.5), 2),
+    p99Ms: round(quantile(sorted, 0.99), 2),
+    maxMs: round(sorted.at(-1) ?? NaN, 2),
+    failures,
+  };
+}
