@@ -170,6 +170,9 @@ const EnvSchema = z.object({
   LOCKOUT_SECONDS: intFrom(1, 86400).default(900),
   STARTS_GLOBAL_PER_MINUTE: intFrom(1, 1_000_000).default(600),
   FAILED_CODES_PER_IP_PER_HOUR: intFrom(1, 1_000_000).default(100),
+  // The flood challenge's work: the largest counter a solver may have to try (one SHA-256
+  // each; a browser tries ≈ 45,000 a second, so the default costs it 0.5–1 s).
+  CHALLENGE_DIFFICULTY: intFrom(2, 10_000_000).default(50_000),
 });
 
 export interface AppConfig {
@@ -231,6 +234,8 @@ export interface AppConfig {
     lockoutSeconds: number;
     startsGlobalPerMinute: number;
     failedCodesPerIpPerHour: number;
+    /** Past startsGlobalPerMinute: the proof-of-work's largest counter. */
+    challengeDifficulty: number;
   };
 }
 
@@ -354,6 +359,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
       lockoutSeconds: e.LOCKOUT_SECONDS,
       startsGlobalPerMinute: e.STARTS_GLOBAL_PER_MINUTE,
       failedCodesPerIpPerHour: e.FAILED_CODES_PER_IP_PER_HOUR,
+      challengeDifficulty: e.CHALLENGE_DIFFICULTY,
     },
   };
 }
