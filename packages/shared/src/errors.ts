@@ -9,6 +9,9 @@ export const ERROR_CODES = [
   'payload_too_large',
   'not_found',
   'method_not_allowed',
+  'request_timeout',
+  'uri_too_long',
+  'headers_too_large',
   'invalid_code',
   'code_expired',
   'too_many_attempts',
@@ -20,6 +23,7 @@ export const ERROR_CODES = [
   'challenge_required',
   'csrf_rejected',
   'upstream_unavailable',
+  'shutting_down',
   'internal',
 ] as const;
 
@@ -39,6 +43,9 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   payload_too_large: { status: 413, title: 'The request body is too large.' },
   not_found: { status: 404, title: 'There is nothing here.' },
   method_not_allowed: { status: 405, title: 'This method is not allowed here.' },
+  request_timeout: { status: 408, title: 'The request took too long to arrive.' },
+  uri_too_long: { status: 414, title: 'The URL is too long.' },
+  headers_too_large: { status: 431, title: 'The request headers are too large.' },
   invalid_code: { status: 401, title: 'The code is not correct.' },
   code_expired: { status: 401, title: 'The code has expired.' },
   too_many_attempts: { status: 429, title: 'Too many wrong codes.' },
@@ -50,6 +57,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorInfo>> = {
   challenge_required: { status: 428, title: 'Solve the challenge to continue.' },
   csrf_rejected: { status: 403, title: 'Cross-site request refused.' },
   upstream_unavailable: { status: 503, title: 'A service we depend on is unavailable.' },
+  shutting_down: { status: 503, title: 'This server is restarting. Try again.' },
   internal: { status: 500, title: 'Something went wrong on our side.' },
 };
 

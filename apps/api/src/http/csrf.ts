@@ -1,7 +1,9 @@
-// CSRF rule (DESIGN.md): an unsafe method under /api is refused when the browser says the
-// request is cross-site or same-site (Sec-Fetch-Site), or when Origin is present and not an
-// allowed origin. Requests with neither header (curl, servers) pass: they carry no ambient
-// cookies from a victim's browser. SameSite=Lax on the cookie is the second layer.
+// CSRF rule (DESIGN.md): an unsafe method is refused when the browser says the request is
+// cross-site or same-site (Sec-Fetch-Site), or when Origin is present and not an allowed
+// origin. It applies to every path, not only /api: the router decodes and normalises paths,
+// so `/%61pi/...` or `//api/...` reach the same handlers (app.ts runs it for every request).
+// Requests with neither header (curl, servers) pass: they carry no ambient cookies from a
+// victim's browser. SameSite=Lax on the cookie is the second layer.
 import type { FastifyRequest } from 'fastify';
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

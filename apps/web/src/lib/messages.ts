@@ -51,6 +51,10 @@ function sentence(code: ClientErrorCode, activity: Activity, retryAfterSeconds?:
       return `Too many requests. Try again ${waitPhrase(retryAfterSeconds)}.`;
     case 'upstream_unavailable':
       return `Sign-in is unavailable right now. Try again ${waitPhrase(retryAfterSeconds)}.`;
+    case 'shutting_down':
+      return `Portcullis is restarting. Try again ${waitPhrase(retryAfterSeconds)}.`;
+    case 'request_timeout':
+      return 'The request took too long. Check your connection and try again.';
     case 'unauthenticated':
     case 'session_expired':
       return 'Your session has ended. Sign in again.';
@@ -70,6 +74,8 @@ function sentence(code: ClientErrorCode, activity: Activity, retryAfterSeconds?:
     case 'unsupported_media_type':
     case 'payload_too_large':
     case 'method_not_allowed':
+    case 'uri_too_long':
+    case 'headers_too_large':
     case 'unexpected_response':
     case 'internal':
       return failed(activity);
