@@ -1,0 +1,601 @@
+#!/usr/bin/env node
+// `npm run start:cluster`: the production-like shape on one machine. Builds, then starts, all
+// on loopback: a redis-server, the emulators (one process, shared), two API instances
+// (3001, 3002) sharing sessions, refresh locks and revocation through Redis, and nginx on
+// http://localhost:3000 round-robining between them. (The limit counters are still kept in each
+// process: with two instances, each counts on its own.) nginx serves nothing itself: the API
+// serves the SPA and /api. Ctrl-C stops everything; if anything dies while starting, all
+// stop and this exits non-zero with that child's output.
+//
+//   env: CLUSTER_REDIS_AOF=1        Redis appends to .local/redis/ (appendfsync everysec)
+//        CLUSTER_REDIS_PORT=6390    Redis port (default 6390, or a free one if that is taken)
+//        SESSION_SECRETS=…          keep a secret across runs (default: a new one per run)
+//        NGINX=/path/to/nginx       the nginx binary (default: found on PATH or in /usr/sbin)
+//        LOG_LEVEL, KEY_PREFIX, …   passed to both instances
+//   args: --skip-build
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import http from 'node:http';
+import { connect, createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const local = (...p) => path.join(root, '.local', ...p);
+const clusterDir = local('cluster');
+const accessLog = path.join(clusterDir, 'access.log');
+const withTls = path.join(root, 'packages', 'emulators', 'dist', 'with-dev-tls.js');
+const emulatorsCli = path.join(root, 'packages', 'emulators', 'dist', 'cli.js');
+const apiMain = path.join(root, 'apps', 'api', 'dist', 'main.js');
+
+const PROXY_PORT = 3000;
+const API_PORTS = [3001, 3002];
+const AUTH0_PORT = 4010; // the emulator settings below name these two
+const SALESFORCE_PORT = 4020;
+const KEY_PREFIX = process.env.KEY_PREFIX || 'portcullis:';
+const AOF = process.env.CLUSTER_REDIS_AOF === '1';
+const STARTUP_TIMEOUT_MS = 60_000;
+// The same V8 heap settings as `npm start` (README, "Performance").
+const API_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=384'];
+
+process.stdout.on('error', () => {}); // a closed pipe (`| head`) must not crash the shutdown
+
+function fail(message) {
+  console.error(`\nstart:cluster: ${message}`);
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------- preflight (before the build)
+
+/** An executable by name on PATH, or in the sbin directories a non-root PATH often lacks. */
+function findBinary(name, override) {
+  if (override) return existsSync(override) ? override : undefined;
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  if (found.status === 0 && found.stdout.trim()) return found.stdout.trim();
+  return [`/usr/sbin/${name}`, `/usr/local/sbin/${name}`, `/usr/local/nginx/sbin/${name}`].find(
+    (p) => existsSync(p),
+  );
+}
+
+const sudo = process.getuid?.() === 0 ? '' : 'sudo ';
+const nginx = findBinary('nginx', process.env.NGINX);
+if (!nginx) {
+  fail(
+    'nginx is not installed, and the cluster needs it as the reverse proxy on ' +
+      `http://localhost:${PROXY_PORT}.\n  Install it (Debian/Ubuntu):  ${sudo}apt-get install nginx\n` +
+      '  (or set NGINX=/path/to/nginx). Nothing else is needed: its config is generated under ' +
+      '.local/cluster/ and it runs as an ordinary process, not as a service.',
+  );
+}
+const redisServer = findBinary('redis-server');
+if (!redisServer) {
+  fail(
+    `redis-server is not installed.\n  Install it (Debian/Ubuntu):  ${sudo}apt-get install redis-server`,
+  );
+}
+
+const hasIpv6Loopback = Object.values(networkInterfaces())
+  .flat()
+  .some((a) => a?.internal && a.family === 'IPv6' && a.address === '::1');
+
+function portFree(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+async function checkPorts() {
+  const wanted = [
+    [PROXY_PORT, 'nginx'],
+    ...API_PORTS.map((p, i) => [p, `API instance ${i + 1}`]),
+    [AUTH0_PORT, 'Auth0 emulator'],
+    [SALESFORCE_PORT, 'Salesforce emulator'],
+  ];
+  const busy = [];
+  for (const [port, what] of wanted) {
+    const free =
+      (await portFree(port)) &&
+      (port !== PROXY_PORT || !hasIpv6Loopback || (await portFree(port, '::1')));
+    if (!free) busy.push(`  ${port} (${what})`);
+  }
+  if (busy.length > 0) {
+    fail(
+      `these ports are in use on loopback:\n${busy.join('\n')}\n` +
+        '  Stop whatever holds them (ss -ltnp shows it: another npm start, npm run dev, or a ' +
+        'previous cluster) and run this again.',
+    );
+  }
+}
+
+async function redisPort() {
+  if (process.env.CLUSTER_REDIS_PORT) {
+    const port = Number(process.env.CLUSTER_REDIS_PORT);
+    if (!Number.isInteger(port) || port < 1 || port > 65535)
+      fail(`CLUSTER_REDIS_PORT must be a port number, got ${process.env.CLUSTER_REDIS_PORT}`);
+    if (!(await portFree(port))) fail(`CLUSTER_REDIS_PORT ${port} is in use.`);
+    return port;
+  }
+  if (await portFree(6390)) return 6390;
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+await checkPorts();
+
+if (!process.argv.includes('--skip-build')) {
+  const turbo = path.join(root, 'node_modules', '.bin', 'turbo');
+  const build = spawnSync(turbo, ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+  await checkPorts(); // the build took a while: check again
+}
+for (const file of [withTls, emulatorsCli, apiMain]) {
+  if (!existsSync(file)) fail(`${path.relative(root, file)} is missing: run npm run build`);
+}
+
+// ---------------------------------------------------------------- nginx config
+
+/** Which of nginx's optional HTTP modules (and so their temp-path directives) it was built with. */
+function nginxInfo() {
+  const v = spawnSync(nginx, ['-V'], { encoding: 'utf8' });
+  const text = `${v.stdout}${v.stderr}`;
+  const [major = 0, minor = 0, patch = 0] = (/nginx\/([0-9.]+)/.exec(text)?.[1] ?? '')
+    .split('.')
+    .map(Number);
+  return {
+    // `-e` (the error log before the config is read) exists since 1.19.5.
+    hasDashE: major > 1 || (major === 1 && (minor > 19 || (minor === 19 && patch >= 5))),
+    without: (module) => text.includes(`--without-http_${module}_module`),
+  };
+}
+
+/** nginx's `user` when started as root: the checkout's owner, whose files the workers touch. */
+function workerUser() {
+  if (process.getuid?.() !== 0) return undefined; // not root: nginx ignores `user` anyway
+  const uid = String(statSync(root).uid);
+  const name = spawnSync('id', ['-nu', uid], { encoding: 'utf8' }).stdout?.trim();
+  const group = name && spawnSync('id', ['-ng', name], { encoding: 'utf8' }).stdout?.trim();
+  return name && group ? `${name} ${group}` : 'root root';
+}
+
+function nginxConfig(info) {
+  const q = (p) => JSON.stringify(p); // nginx accepts double-quoted strings with \" escapes
+  const temp = (name) => q(path.join(clusterDir, 'temp', name));
+  const user = workerUser();
+  const tempPaths = [
+    `client_body_temp_path ${temp('client_body')};`,
+    `proxy_temp_path ${temp('proxy')};`,
+    ...['fastcgi', 'uwsgi', 'scgi']
+      .filter((m) => !info.without(m))
+      .map((m) => `${m}_temp_path ${temp(m)};`),
+  ];
+  const listen = [`listen 127.0.0.1:${PROXY_PORT};`];
+  if (hasIpv6Loopback) listen.push(`listen [::1]:${PROXY_PORT};`);
+  return `# Generated by scripts/start-cluster.mjs on every run; edits are overwritten.
+# nginx as an ordinary process (no root files): pid, logs and temp files under .local/cluster/.
+daemon off;
+master_process on;
+worker_processes 1;
+${user ? `user ${user};\n` : ''}pid ${q(path.join(clusterDir, 'nginx.pid'))};
+error_log stderr notice;
+
+events {
+  worker_connections 1024;
+}
+
+http {
+  ${tempPaths.join('\n  ')}
+
+  # Which instance answered each request. start-cluster.mjs prints the new lines as [nginx]
+  # (not /dev/stdout: Node gives children socket pairs, which nginx cannot open by path).
+  log_format cluster '$remote_addr "$request" $status $body_bytes_sent '
+                     '-> $upstream_addr $upstream_response_time s';
+  access_log ${q(accessLog)} cluster;
+
+  server_tokens off;
+  client_max_body_size 1m;
+
+  # Round robin (nginx's default). An instance that refuses connections is skipped for 5 s and
+  # the request goes to the other; a POST that already reached an instance is never retried.
+  upstream portcullis {
+${API_PORTS.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`).join('\n')}
+    keepalive 16;
+  }
+
+  server {
+    ${listen.join('\n    ')}
+    server_name localhost;
+
+    # Everything goes to the API, which serves the SPA and /api: nginx serves nothing itself.
+    location / {
+      proxy_pass http://portcullis;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      # The Host the browser sent, port included: the API compares Origin with it (CSRF).
+      proxy_set_header Host $http_host;
+      # Believed by the API because TRUST_PROXY=loopback: per-address limits see the client.
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_redirect off;
+      # For curl: which instance answered (a development aid; not for a real deployment).
+      add_header X-Upstream $upstream_addr always;
+    }
+  }
+}
+`;
+}
+
+// ---------------------------------------------------------------- children
+
+const children = [];
+let phase = 'starting'; // 'starting' | 'running' | 'stopping'
+
+function run(name, command, args, { env = process.env, critical = true } = {}) {
+  const child = spawn(command, args, {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: Ctrl-C reaches only this script, which stops the children in
+    // order (nginx, then the instances, then Redis and the emulators).
+    detached: true,
+  });
+  const entry = { name, child, critical, tail: [], exited: false, code: null, signal: null };
+  const prefix = `[${name}] `;
+  entry.emit = (line) => {
+    entry.tail.push(line);
+    if (entry.tail.length > 60) entry.tail.shift();
+    process.stdout.write(prefix + line + '\n');
+  };
+  const emit = entry.emit;
+  for (const stream of [child.stdout, child.stderr]) {
+    let buffered = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop();
+      for (const line of lines) emit(line);
+    });
+    stream.on('end', () => {
+      if (buffered) emit(buffered);
+      buffered = '';
+    });
+  }
+  entry.closed = new Promise((resolve) => child.on('close', resolve));
+  child.on('error', (err) => {
+    entry.tail.push(`cannot run ${command}: ${err.message}`);
+    onExit(entry);
+  });
+  child.on('exit', (code, signal) => {
+    entry.code = code;
+    entry.signal = signal;
+    onExit(entry);
+  });
+  children.push(entry);
+  return entry;
+}
+
+function onExit(entry) {
+  if (entry.exited) return;
+  entry.exited = true;
+  if (phase === 'stopping') return;
+  const how = entry.signal ? `was killed by ${entry.signal}` : `exited with ${entry.code}`;
+  if (phase === 'starting') {
+    void startupFailed(`${entry.name} ${how} while starting`, entry);
+    return;
+  }
+  const apis = children.filter((c) => c.name.startsWith('api-'));
+  if (!entry.critical && apis.some((c) => !c.exited)) {
+    console.error(
+      `[${entry.name}] ${how}. nginx sends every request to the other instance; ` +
+        'nobody is signed out (the sessions are in Redis). Restart the cluster to get it back.',
+    );
+    return;
+  }
+  console.error(`[${entry.name}] ${how}; stopping everything`);
+  void stop(1);
+}
+
+async function startupFailed(reason, entry) {
+  if (phase === 'stopping') return;
+  if (entry?.exited) await entry.closed; // its last lines
+  console.error(`\nstart:cluster: ${reason}; stopping everything.`);
+  if (entry) {
+    console.error(`---- last output of [${entry.name}] ----`);
+    for (const line of entry.tail) console.error(line);
+    console.error('----');
+  }
+  await stop(1);
+}
+
+function terminate(entry, signal = 'SIGTERM') {
+  return new Promise((resolve) => {
+    if (entry.exited || entry.child.exitCode !== null || entry.child.pid === undefined)
+      return resolve();
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-entry.child.pid, 'SIGKILL'); // it and anything it started
+      } catch {
+        // already gone
+      }
+    }, 8000);
+    entry.child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    try {
+      entry.child.kill(signal);
+    } catch {
+      resolve();
+    }
+  });
+}
+
+let stopped;
+function stop(code = 0) {
+  stopped ??= (async () => {
+    phase = 'stopping';
+    // The proxy first (no new requests), then the instances, then what they depend on.
+    const stages = [['nginx'], API_PORTS.map((p) => `api-${p}`), ['emulators', 'redis']];
+    for (const names of stages) {
+      await Promise.all(children.filter((c) => names.includes(c.name)).map((c) => terminate(c)));
+    }
+    process.exit(code);
+  })();
+  return stopped;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (phase === 'stopping') return;
+    console.log(
+      `\nstart:cluster: ${signal}: stopping nginx, the instances, Redis and the emulators`,
+    );
+    void stop(0);
+  });
+}
+
+/** Prints the lines appended to `file` through `entry`, like `tail -f`. */
+function follow(file, entry) {
+  const fd = openSync(file, 'r');
+  let position = 0;
+  let buffered = '';
+  const chunk = Buffer.alloc(64 * 1024);
+  const drain = () => {
+    const { size } = fstatSync(fd);
+    if (size < position) position = 0; // truncated
+    while (position < size) {
+      const n = readSync(fd, chunk, 0, chunk.length, position);
+      if (n === 0) break;
+      position += n;
+      buffered += chunk.toString('utf8', 0, n);
+    }
+    const lines = buffered.split('\n');
+    buffered = lines.pop();
+    for (const line of lines) entry.emit(line);
+  };
+  const timer = setInterval(drain, 200);
+  timer.unref();
+  entry.child.once('close', () => {
+    clearInterval(timer);
+    drain(); // the last requests before nginx stopped
+    closeSync(fd);
+  });
+}
+
+// ---------------------------------------------------------------- readiness
+
+function redisPing(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.setTimeout(500);
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+function tcpOpen(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.setTimeout(500);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+function httpOk(port, pathname) {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: pathname, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.once('error', () => resolve(false));
+    req.once('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** Polls `check` until it holds; fails the startup if `entry` exits first or time runs out. */
+async function ready(entry, what, check) {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    if (entry.exited) await new Promise(() => {}); // onExit is stopping everything
+    if (await check()) return;
+    if (Date.now() > deadline) {
+      await startupFailed(`${what} was not ready within ${STARTUP_TIMEOUT_MS / 1000} s`, entry);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// ---------------------------------------------------------------- start
+
+const port = await redisPort();
+const redisUrl = `redis://127.0.0.1:${port}`;
+const redisDir = AOF ? local('redis') : clusterDir;
+mkdirSync(clusterDir, { recursive: true });
+mkdirSync(path.join(clusterDir, 'temp'), { recursive: true });
+mkdirSync(redisDir, { recursive: true });
+
+const info = nginxInfo();
+const nginxConf = path.join(clusterDir, 'nginx.conf');
+writeFileSync(nginxConf, nginxConfig(info));
+const nginxArgs = [
+  '-p',
+  clusterDir + path.sep,
+  '-c',
+  nginxConf,
+  ...(info.hasDashE ? ['-e', 'stderr'] : []),
+];
+// A config mistake is reported now, before anything else starts.
+const test = spawnSync(nginx, ['-t', '-q', ...nginxArgs], { encoding: 'utf8' });
+if (test.status !== 0) fail(`nginx refuses ${path.relative(root, nginxConf)}:\n${test.stderr}`);
+
+// Generated for this run, shared by both instances, never written anywhere.
+const sessionSecrets =
+  process.env.SESSION_SECRETS ||
+  process.env.SESSION_SECRET ||
+  randomBytes(48).toString('base64url');
+const secretNote =
+  process.env.SESSION_SECRETS || process.env.SESSION_SECRET
+    ? 'from your environment'
+    : 'generated for this run: sessions end when you stop the cluster';
+
+const redisArgs = [
+  '--port',
+  String(port),
+  '--bind',
+  '127.0.0.1',
+  '--protected-mode',
+  'yes',
+  '--save',
+  '',
+  '--dir',
+  redisDir,
+  ...(AOF ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no']),
+];
+const redis = run('redis', redisServer, redisArgs);
+const emulators = run('emulators', process.execPath, [
+  emulatorsCli,
+  '--auth0-port',
+  String(AUTH0_PORT),
+  '--salesforce-port',
+  String(SALESFORCE_PORT),
+]);
+await Promise.all([
+  ready(redis, 'Redis', () => redisPing(port)),
+  ready(
+    emulators,
+    'the emulators',
+    async () => (await tcpOpen(AUTH0_PORT)) && (await tcpOpen(SALESFORCE_PORT)),
+  ),
+]);
+
+const apiEnv = (apiPort) => {
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    REDIS_URL: redisUrl,
+    KEY_PREFIX,
+    TRUST_PROXY: 'loopback',
+    SESSION_SECRETS: sessionSecrets,
+    AUTH0_DOMAIN: `localhost:${AUTH0_PORT}`,
+    AUTH0_CLIENT_ID: 'portcullis-dev',
+    AUTH0_CLIENT_SECRET: 'portcullis-dev-secret',
+    AUTH0_AUDIENCE: 'https://api.portcullis.test',
+    SALESFORCE_LOGIN_URL: `http://localhost:${SALESFORCE_PORT}`,
+    SALESFORCE_CLIENT_ID: 'portcullis-dev',
+    SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
+  };
+  delete env.SESSION_SECRET; // the API refuses both at once
+  return env;
+};
+const apis = API_PORTS.map((apiPort) =>
+  run('api-' + apiPort, process.execPath, [withTls, process.execPath, ...API_FLAGS, apiMain], {
+    env: apiEnv(apiPort),
+    critical: false, // after startup, one instance may go: nginx uses the other
+  }),
+);
+await Promise.all(
+  apis.map((entry, i) =>
+    ready(entry, `API instance on ${API_PORTS[i]}`, () =>
+      httpOk(API_PORTS[i], '/api/health/ready'),
+    ),
+  ),
+);
+
+writeFileSync(accessLog, ''); // this run's requests only
+const proxy = run('nginx', nginx, nginxArgs);
+follow(accessLog, proxy);
+await ready(proxy, 'nginx', () => httpOk(PROXY_PORT, '/api/health/live'));
+if (phase === 'stopping') await new Promise(() => {});
+phase = 'running';
+
+const rel = (p) => path.relative(root, p) + '/';
+const outbox = `https://localhost:${AUTH0_PORT}/__emulator/outbox?email=ada.lovelace@example.com`;
+console.log(`
+================================================================================================
+ Portcullis cluster: nginx -> two API instances sharing state in Redis (development settings)
+
+ Open          http://localhost:${PROXY_PORT}   nginx, round robin over both instances
+ Instances     http://127.0.0.1:${API_PORTS[0]} (pid ${apis[0].child.pid})  http://127.0.0.1:${API_PORTS[1]} (pid ${apis[1].child.pid})
+               REDIS_URL=${redisUrl}  KEY_PREFIX=${KEY_PREFIX}  TRUST_PROXY=loopback
+               shared: sessions, refresh locks, revocation; per instance: the limit counters
+ Redis         ${redisUrl}  ${
+   AOF
+     ? `append-only file in ${rel(redisDir)} (appendfsync everysec: a crash loses at most ~1 s)`
+     : 'NO PERSISTENCE: a restart of Redis ends every session\n               (CLUSTER_REDIS_AOF=1 keeps an append-only file in .local/redis/)'
+ }
+ Emulators     Auth0 https://localhost:${AUTH0_PORT}, Salesforce http://localhost:${SALESFORCE_PORT} (one process, both instances use it)
+ nginx         config ${path.relative(root, nginxConf)}; access log printed as [nginx] and kept in ${path.relative(root, clusterDir)}/access.log
+ Session key   SESSION_SECRETS ${secretNote}
+
+ See it work:
+  1. Sign in at http://localhost:${PROXY_PORT} as ada.lovelace@example.com. The code is printed as
+     "[emulators] [auth0-emulator] code for …", and listed by
+       curl --cacert .local/tls/localhost.pem '${outbox}'
+  2. Open http://localhost:${PROXY_PORT}/sessions and reload: the [nginx] lines alternate between
+     "-> 127.0.0.1:${API_PORTS[0]}" and "-> 127.0.0.1:${API_PORTS[1]}", and you stay signed in.
+  3. Or with curl (the X-Upstream header names the instance that answered):
+       for i in 1 2 3 4; do curl -s -o /dev/null -D - localhost:${PROXY_PORT}/api/health/ready | grep -i x-upstream; done
+  4. kill ${apis[0].child.pid} stops one instance: nginx sends everything to the other, nobody is signed out.
+ Ctrl-C stops everything.
+================================================================================================
+`);
