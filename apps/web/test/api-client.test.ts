@@ -1,3 +1,5 @@
+import { createChallenge } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { describe, expect, it } from 'vitest';
 import { createApiClient } from '../src/api/api-client';
 import { ApiError } from '../src/api/api-error';
@@ -33,6 +35,54 @@ describe('createApiClient', () => {
       path: '/api/auth/passwordless/start',
       body: { email: ADA },
     });
+  });
+
+  it('start meets a 428 challenge_required by solving it and retrying with the proof', async () => {
+    const challenge = await createChallenge({
+      algorithm: 'SHA-256',
+      cost: 1,
+      counter: 25,
+      deriveKey,
+      expiresAt: Math.floor(Date.now() / 1000) + 300,
+      hmacSignatureSecret: 'signature-secret',
+      hmacKeySignatureSecret: 'key-secret',
+    });
+    const api = new FakeApi();
+    api.override((call) =>
+      (call.body as { proof?: string }).proof
+        ? undefined
+        : { status: 428, body: { ...problemAnswer('challenge_required').body!, challenge } },
+    );
+    const client = createApiClient({ fetch: api.fetch });
+    let told = 0;
+    expect(await client.start(ADA, () => told++)).toEqual({
+      resendAfterSeconds: 30,
+      expiresInSeconds: 180,
+    });
+    expect(told).toBe(1);
+    const bodies = api.calls.map((c) => c.body as { email: string; proof?: string });
+    expect(bodies[0]).toEqual({ email: ADA });
+    const { solution, ...rest } = JSON.parse(atob(bodies[1]!.proof!)) as {
+      challenge: unknown;
+      solution: { counter: number };
+    };
+    expect(rest).toEqual({ challenge });
+    expect(solution.counter).toBe(25);
+  });
+
+  it('a 428 whose challenge is missing or malformed is an ApiError challenge_required', async () => {
+    const api = new FakeApi();
+    api.override(() => problemAnswer('challenge_required'));
+    const client = createApiClient({ fetch: api.fetch });
+    expect((await rejection(client.start(ADA))).code).toBe('challenge_required');
+    const broken = new FakeApi();
+    broken.override(() => ({
+      status: 428,
+      body: { ...problemAnswer('challenge_required').body!, challenge: { parameters: 1 } },
+    }));
+    const err = await rejection(createApiClient({ fetch: broken.fetch }).start(ADA));
+    expect(err.code).toBe('challenge_required');
+    expect(broken.count('POST', '/api/auth/passwordless/start')).toBe(1);
   });
 
   it('turns problem+json into an ApiError with the contract code and Retry-After', async () => {

@@ -1,2 +1,3 @@
+export * from './challenge.js';
 export * from './errors.js';
 export * from './schemas.js';

@@ -1,12 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { CounterStore, InMemoryCounterStore } from './counter-store';
-import { GlobalStartGate, LimitsService, RefusingGlobalStartGate } from './limits.service';
+import { FloodChallenge } from './flood-challenge';
+import { GlobalStartGate, LimitsService } from './limits.service';
 
 @Global()
 @Module({
   providers: [
     { provide: CounterStore, useFactory: () => new InMemoryCounterStore() },
-    { provide: GlobalStartGate, useClass: RefusingGlobalStartGate },
+    // Past the global start limit: a proof-of-work challenge, not a lock-out.
+    { provide: GlobalStartGate, useClass: FloodChallenge },
     LimitsService,
   ],
   exports: [CounterStore, LimitsService],

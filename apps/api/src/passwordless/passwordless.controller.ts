@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
 import {
   StartRequestSchema,
   VerifyRequestSchema,
@@ -11,6 +11,7 @@ import { parseBody } from '../common/validation';
 import { Public } from '../auth/public.decorator';
 import { describeDevice } from '../session/device';
 import { SessionCookie } from '../session/session-cookie';
+import { ChallengeRequiredFilter } from './challenge-required.filter';
 import { PasswordlessService } from './passwordless.service';
 
 @Public()
@@ -24,6 +25,7 @@ export class PasswordlessController {
 
   @Post('start')
   @HttpCode(202)
+  @UseFilters(ChallengeRequiredFilter)
   start(@Body() body: unknown, @Req() req: FastifyRequest): Promise<StartResponse> {
     const { email, proof } = parseBody(StartRequestSchema, body);
     return this.passwordless.start(email, { ip: req.ip, requestId: req.id }, proof);

@@ -8,8 +8,13 @@ import { loadContract, type ContractModule } from './contract';
 import { ApiError } from './api-error';
 
 export interface ApiClient {
-  /** Asks for a code. The answer is the same whether or not the address may sign in. */
-  start(email: string): Promise<StartResponse>;
+  /**
+   * Asks for a code. The answer is the same whether or not the address may sign in. Under a
+   * flood the API first asks for a proof of work (428 `challenge_required`): then
+   * `onChallenge` is told, the solver is fetched, and start is retried with the proof (see
+   * flood-challenge.ts).
+   */
+  start(email: string, onChallenge?: () => void): Promise<StartResponse>;
   /** Exchanges the code for a session cookie (set by the API; JavaScript never sees it). */
   verify(email: string, code: string): Promise<MeResponse>;
   me(): Promise<MeResponse>;
@@ -42,17 +47,20 @@ async function toApiError(res: Response): Promise<ApiError> {
   } catch {
     body = undefined;
   }
-  let parsed;
+  let contract;
   try {
-    parsed = (await loadContract()).ProblemSchema.safeParse(body);
+    contract = await loadContract();
   } catch {
     return new ApiError('network_error', 0);
   }
+  const parsed = contract.ProblemSchema.safeParse(body);
   if (!parsed.success) return new ApiError('unexpected_response', res.status, retryAfter(res));
   return new ApiError(
     parsed.data.code,
     res.status,
     parsed.data.retryAfterSeconds ?? retryAfter(res),
+    // Checked by the solver, which is loaded only when there is a challenge to solve.
+    (body as { challenge?: unknown }).challenge,
   );
 }
 
@@ -100,11 +108,20 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
   }
 
   return {
-    start: async (email) =>
-      json(
-        await send('POST', '/api/auth/passwordless/start', { email }),
-        (c) => c.StartResponseSchema,
-      ),
+    start: async (email, onChallenge) => {
+      const start = async (proof?: string) =>
+        json(
+          await send('POST', '/api/auth/passwordless/start', { email, proof }),
+          (c) => c.StartResponseSchema,
+        );
+      try {
+        return await start();
+      } catch (err) {
+        if (!(err as ApiError).challenge) throw err;
+        onChallenge?.();
+        return (await import('./flood-challenge')).startWithProof(start, err as ApiError);
+      }
+    },
     verify: async (email, code) =>
       json(
         await send('POST', '/api/auth/passwordless/verify', { email, code }),

@@ -16,6 +16,8 @@ export class ApiError extends Error {
     readonly status: number,
     /** From the problem body, or the Retry-After header. */
     readonly retryAfterSeconds?: number,
+    /** With `challenge_required`: the proof-of-work challenge, as the API sent it. */
+    readonly challenge?: unknown,
   ) {
     super(`API error ${status} ${code}`);
   }

@@ -2,12 +2,10 @@
 // step looks the same whether or not the address may sign in: the page never says which.
 import { ApiError } from '../api/api-error';
 import { loadContract } from '../api/contract';
-import { getRouteApi, useRouter } from '@tanstack/react-router';
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { getRouteApi } from '@tanstack/react-router';
+import { lazy, Suspense, useEffect, useId, useState, type FormEvent } from 'react';
 import { alertMessage, ErrorAlert, type AlertMessage } from '../components/error-alert';
-import { DEV_MAILBOX_PATH } from '../api/api-client';
 import { errorMessage } from '../lib/messages';
-import { useSecondsUntil } from '../lib/use-seconds-until';
 import type { SignedOutReason } from '../session/session-cache';
 
 const route = getRouteApi('/login');
@@ -19,31 +17,24 @@ const REASONS: Record<SignedOutReason, string | undefined> = {
   signed_out: 'You have signed out.',
 };
 
+export type Activity = 'send-code' | 'verify-code';
+
 type Step = { kind: 'email' } | { kind: 'code'; email: string; expiresInSeconds: number };
 
-/** Keeps the digits of whatever was typed or pasted ("123 456", "Code: 123456"). */
-function digits(value: string): string {
-  return value.replace(/\D/g, '').slice(0, 6);
-}
-
-function minutes(seconds: number): string {
-  const m = Math.max(1, Math.round(seconds / 60));
-  return `${m} minute${m === 1 ? '' : 's'}`;
-}
+// The code step is not needed to paint /login: its own chunk, fetched when an address is
+// sent (alongside the start request, so it is there when the answer is).
+const loadCodeStep = () => import('./login-code-step');
+const CodeStep = lazy(loadCodeStep);
 
 export function LoginPage() {
-  const { api, session, channel } = route.useRouteContext();
+  const { api } = route.useRouteContext();
   const search = route.useSearch();
-  const router = useRouter();
   const [step, setStep] = useState<Step>({ kind: 'email' });
   const [email, setEmail] = useState('');
-  const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AlertMessage | null>(null);
   const [status, setStatus] = useState(search.reason ? (REASONS[search.reason] ?? '') : '');
   const [resendAt, setResendAt] = useState(0);
-  const [mailbox, setMailbox] = useState(false);
-  const secondsLeft = useSecondsUntil(resendAt);
   const ids = useId();
   const errorId = `${ids}-error`;
 
@@ -59,32 +50,28 @@ export function LoginPage() {
     return () => clearTimeout(timer);
   }, []);
 
-  // The local mailbox exists only when the API runs on the emulators; ask once, when needed.
-  const onCodeStep = step.kind === 'code';
-  useEffect(() => {
-    if (!onCodeStep || mailbox) return;
-    let live = true;
-    void api.devMailboxAvailable().then((available) => live && setMailbox(available));
-    return () => {
-      live = false;
-    };
-  }, [api, onCodeStep, mailbox]);
-
-  function fail(err: unknown, activity: 'send-code' | 'verify-code') {
+  function fail(err: unknown, activity: Activity) {
     setError(alertMessage(errorMessage(err, activity)));
   }
 
+  /** The schemas, or undefined once the person has been told they could not be fetched. */
+  function contract(activity: Activity) {
+    return loadContract().catch(() => fail(new ApiError('network_error', 0), activity));
+  }
+
   async function sendCode(address: string, again: boolean) {
+    void loadCodeStep().catch(() => undefined);
     setBusy(true);
     setError(null);
     setStatus('');
     try {
-      const started = await api.start(address);
+      // Under a flood the API asks for a proof of work first (see flood-challenge.ts).
+      const started = await api.start(address, () => setStatus('Checking your browser…'));
       setStep({ kind: 'code', email: address, expiresInSeconds: started.expiresInSeconds });
       setResendAt(Date.now() + started.resendAfterSeconds * 1000);
-      setCode('');
-      if (again) setStatus('We sent a new code. Only the newest code works.');
+      setStatus(again ? 'We sent a new code. Only the newest code works.' : '');
     } catch (err) {
+      setStatus('');
       fail(err, 'send-code');
     } finally {
       setBusy(false);
@@ -93,14 +80,9 @@ export function LoginPage() {
 
   async function onSubmitEmail(event: FormEvent) {
     event.preventDefault();
-    let contract;
-    try {
-      contract = await loadContract();
-    } catch {
-      fail(new ApiError('network_error', 0), 'send-code');
-      return;
-    }
-    const parsed = contract.EmailSchema.safeParse(email);
+    const schemas = await contract('send-code');
+    if (!schemas) return;
+    const parsed = schemas.EmailSchema.safeParse(email);
     if (!parsed.success) {
       setError(alertMessage('Enter your email address, like name@example.com.'));
       return;
@@ -108,41 +90,10 @@ export function LoginPage() {
     void sendCode(parsed.data, false);
   }
 
-  async function onSubmitCode(event: FormEvent) {
-    event.preventDefault();
-    if (step.kind !== 'code') return;
-    let contract;
-    try {
-      contract = await loadContract();
-    } catch {
-      fail(new ApiError('network_error', 0), 'verify-code');
-      return;
-    }
-    const parsed = contract.OtpCodeSchema.safeParse(code);
-    if (!parsed.success) {
-      setError(alertMessage('Enter the 6-digit code from the email.'));
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setStatus('');
-    try {
-      const me = await api.verify(step.email, parsed.data);
-      session.signedIn(me);
-      channel.post({ type: 'signed-in' });
-      await router.invalidate();
-      await router.navigate({ href: search.redirect ?? '/', replace: true });
-    } catch (err) {
-      fail(err, 'verify-code');
-      setBusy(false);
-    }
-  }
-
   function changeEmail() {
     setStep({ kind: 'email' });
     setError(null);
     setStatus('');
-    setCode('');
   }
 
   return (
@@ -173,65 +124,23 @@ export function LoginPage() {
           </button>
         </form>
       ) : (
-        <>
-          <form onSubmit={(e) => void onSubmitCode(e)} noValidate aria-busy={busy}>
-            <h1>Check your email</h1>
-            <p>
-              If <strong className="email">{step.email}</strong> may sign in, we have sent it a
-              6-digit code. The code works for {minutes(step.expiresInSeconds)}.
-            </p>
-            <label htmlFor={`${ids}-code`}>Verification code</label>
-            <input
-              id={`${ids}-code`}
-              name="code"
-              className="code"
-              autoComplete="one-time-code"
-              inputMode="numeric"
-              pattern="[0-9]*"
-              autoFocus
-              required
-              value={code}
-              aria-invalid={error ? true : undefined}
-              aria-describedby={error ? errorId : undefined}
-              onChange={(e) => setCode(digits(e.target.value))}
-            />
-            <ErrorAlert message={error} id={errorId} />
-            <button type="submit" disabled={busy}>
-              Sign in
-            </button>
-          </form>
-          <div className="resend">
-            <button
-              type="button"
-              className="secondary"
-              disabled={busy || secondsLeft > 0}
-              aria-describedby={`${ids}-resend`}
-              onClick={() => void sendCode(step.email, true)}
-            >
-              Resend code
-            </button>
-            <p id={`${ids}-resend`} className="hint">
-              {secondsLeft > 0
-                ? `You can ask for a new code in ${secondsLeft} s.`
-                : 'No email? Check your spam folder, or ask for a new code.'}
-            </p>
-          </div>
-          <button type="button" className="link" onClick={changeEmail}>
-            Use a different email address
-          </button>
-          {mailbox ? (
-            <p className="dev-note">
-              Running on the local emulators: no email is sent.{' '}
-              <a
-                href={`${DEV_MAILBOX_PATH}?email=${encodeURIComponent(step.email)}`}
-                target="_blank"
-                rel="noreferrer"
-              >
-                Open the local mailbox
-              </a>
-            </p>
-          ) : null}
-        </>
+        <Suspense fallback={null}>
+          <CodeStep
+            email={step.email}
+            expiresInSeconds={step.expiresInSeconds}
+            resendAt={resendAt}
+            ids={ids}
+            busy={busy}
+            setBusy={setBusy}
+            error={error}
+            setError={setError}
+            setStatus={setStatus}
+            fail={fail}
+            contract={contract}
+            resend={() => void sendCode(step.email, true)}
+            changeEmail={changeEmail}
+          />
+        </Suspense>
       )}
       <p role="status" className="status">
         {status}

@@ -1,0 +1,122 @@
+// The flood challenge: past STARTS_GLOBAL_PER_MINUTE, start does not turn everyone away
+// (anyone with rotating addresses could then lock every legitimate person out); it asks for
+// a proof of work instead, alike for every address. Self-hosted and offline: ALTCHA
+// challenges (altcha-lib) signed with keys derived from the session key ring's current
+// secret, so every instance with the same SESSION_SECRETS accepts the others' challenges.
+//
+// Deterministic mode: the server picks the counter at random (between half the difficulty
+// and the difficulty) and signs the key it derives; a solver tries counters from 0 until the
+// derived key matches the signed prefix, so the work is bounded and predictable, and checking
+// a proof is two HMACs. Each proof is accepted once: its challenge is remembered in the
+// limits' store until the challenge expires.
+import { createHmac, randomInt } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ChallengeSchema, type Challenge } from '@portcullis/shared';
+import { createChallenge, verifySolution } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/sha';
+import * as z from 'zod';
+import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Clock } from '../common/clock';
+import { DomainError } from '../common/domain-error';
+import { CounterStore } from './counter-store';
+import { GlobalStartGate } from './limits.service';
+
+/** How long a challenge may be solved and redeemed. */
+export const CHALLENGE_TTL_SECONDS = 300;
+/** One SHA-256 per counter tried: browsers try ≈ 10⁵–10⁶ a second on one core. */
+const ALGORITHM = 'SHA-256';
+
+export class ChallengeRequired extends DomainError {
+  constructor(
+    readonly challenge: Challenge,
+    detail: string,
+  ) {
+    super('challenge_required', detail);
+  }
+}
+
+const SolutionSchema = z.object({
+  counter: z.number().int().nonnegative(),
+  derivedKey: z.string().max(256),
+});
+const PayloadSchema = z.object({ challenge: ChallengeSchema, solution: SolutionSchema });
+
+function decodeProof(proof: string): z.infer<typeof PayloadSchema> | null {
+  try {
+    const parsed = PayloadSchema.safeParse(JSON.parse(Buffer.from(proof, 'base64').toString()));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+@Injectable()
+export class FloodChallenge extends GlobalStartGate {
+  private readonly signatureSecret: string;
+  private readonly keySignatureSecret: string;
+  private readonly difficulty: number;
+
+  constructor(
+    private readonly store: CounterStore,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    super();
+    // Separate keys for separate jobs: a challenge signature is never a session MAC.
+    const derive = (label: string) =>
+      createHmac('sha256', config.session.secrets[0]!).update(label).digest('hex');
+    this.signatureSecret = derive('portcullis flood challenge: signature');
+    this.keySignatureSecret = derive('portcullis flood challenge: derived key');
+    this.difficulty = config.limits.challengeDifficulty;
+  }
+
+  /** Past the global limit: a valid, unused proof goes on; anything else gets a challenge. */
+  async overLimit(proof: string | undefined): Promise<void> {
+    if (proof !== undefined && (await this.redeem(proof))) return;
+    throw new ChallengeRequired(
+      await this.create(),
+      proof === undefined
+        ? 'Many people are signing in right now. Solve the challenge and send its proof.'
+        : 'That proof is not valid (or was used already). Solve this challenge instead.',
+    );
+  }
+
+  async create(): Promise<Challenge> {
+    const expiresAt = Math.floor(this.clock.now() / 1000) + CHALLENGE_TTL_SECONDS;
+    const challenge = await createChallenge({
+      algorithm: ALGORITHM,
+      cost: 1,
+      counter: randomInt(Math.ceil(this.difficulty / 2), this.difficulty + 1),
+      deriveKey,
+      expiresAt,
+      hmacSignatureSecret: this.signatureSecret,
+      hmacKeySignatureSecret: this.keySignatureSecret,
+    });
+    return ChallengeSchema.parse(challenge);
+  }
+
+  /** True once for each valid proof of an unexpired challenge this server signed. */
+  async redeem(proof: string): Promise<boolean> {
+    const payload = decodeProof(proof);
+    if (!payload) return false;
+    const { challenge, solution } = payload;
+    const now = this.clock.now();
+    const expiresAt = challenge.parameters.expiresAt;
+    if (expiresAt === undefined || expiresAt * 1000 <= now) return false;
+    const result = await verifySolution({
+      challenge,
+      solution,
+      deriveKey,
+      hmacSignatureSecret: this.signatureSecret,
+      hmacKeySignatureSecret: this.keySignatureSecret,
+    }).catch(() => ({ verified: false }));
+    if (!result.verified) return false;
+    // Atomic: of concurrent requests carrying the same proof, exactly one is first.
+    const used = await this.store.increment(
+      `challenge:used:${challenge.signature}`,
+      expiresAt * 1000 - now,
+      now,
+    );
+    return used.count === 1;
+  }
+}
