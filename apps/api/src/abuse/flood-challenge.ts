@@ -16,7 +16,14 @@
 // each a thread-pool job) made that ≈ 1.2 ms of CPU against ≈ 20 µs. Proofs are checked with
 // altcha-lib's verifySolution, so the format stays the library's (the tests solve with its
 // solver and the SPA uses it).
-import { createHash, createHmac, randomBytes, randomInt } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  randomInt,
+  type KeyObject,
+} from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ChallengeSchema, type Challenge } from '@portcullis/shared';
 import { verifySolution } from 'altcha-lib';
@@ -61,6 +68,9 @@ function decodeProof(proof: string): z.infer<typeof PayloadSchema> | null {
 export class FloodChallenge extends GlobalStartGate {
   private readonly signatureSecret: string;
   private readonly keySignatureSecret: string;
+  /** The same secrets as keys made once (a string key is imported again on every HMAC). */
+  private readonly signatureKey: KeyObject;
+  private readonly keySignatureKey: KeyObject;
   private readonly difficulty: number;
 
   constructor(
@@ -74,6 +84,9 @@ export class FloodChallenge extends GlobalStartGate {
       createHmac('sha256', config.session.secrets[0]!).update(label).digest('hex');
     this.signatureSecret = derive('portcullis flood challenge: signature');
     this.keySignatureSecret = derive('portcullis flood challenge: derived key');
+    // altcha-lib takes a secret's UTF-8 bytes as the HMAC key.
+    this.signatureKey = createSecretKey(Buffer.from(this.signatureSecret));
+    this.keySignatureKey = createSecretKey(Buffer.from(this.keySignatureSecret));
     this.difficulty = config.limits.challengeDifficulty;
   }
 
@@ -104,11 +117,11 @@ export class FloodChallenge extends GlobalStartGate {
       expiresAt: Math.floor(this.clock.now() / 1000) + CHALLENGE_TTL_SECONDS,
       keyLength: 32,
       keyPrefix: derivedKey.subarray(0, 16).toString('hex'),
-      keySignature: createHmac('sha256', this.keySignatureSecret).update(derivedKey).digest('hex'),
+      keySignature: createHmac('sha256', this.keySignatureKey).update(derivedKey).digest('hex'),
       nonce: nonce.toString('hex'),
       salt: salt.toString('hex'),
     };
-    const signature = createHmac('sha256', this.signatureSecret)
+    const signature = createHmac('sha256', this.signatureKey)
       .update(JSON.stringify(parameters))
       .digest('hex');
     return Promise.resolve({ parameters, signature });
