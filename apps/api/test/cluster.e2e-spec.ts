@@ -3,7 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import { SessionsResponseSchema } from '@portcullis/shared';
 import { runSessionsCli } from '../src/session/sessions.cli';
-import { ADA, GRACE, Client, auth0Calls, signIn, startStack, type Stack } from './harness';
+import {
+  ADA,
+  GRACE,
+  Client,
+  auth0Calls,
+  signIn,
+  startStack,
+  waitForCode,
+  type Stack,
+} from './harness';
 import { describeWithRedis, startRedis, type RedisServer } from './redis';
 
 /** The same cookies, sent to another instance. */
@@ -139,6 +148,69 @@ describeWithRedis('two instances on one Redis', () => {
       [b, two],
     ] as const) {
       await waitFor(async () => (await on(stack, client).get('/api/me')).status === 401, 1000);
+    }
+  });
+});
+
+describeWithRedis('limits across two instances on one Redis', () => {
+  let redis: RedisServer;
+  let a: Stack;
+  let b: Stack;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    const env = {
+      REDIS_URL: redis.url,
+      KEY_PREFIX: `limits-${randomBytes(4).toString('hex')}:`,
+      CODE_RESEND_SECONDS: '0',
+      CODES_PER_EMAIL_PER_HOUR: '4',
+      FAILED_CODES_PER_EMAIL: '10',
+      LOCKOUT_SECONDS: '900',
+    };
+    a = await startStack(env);
+    b = await startStack(env, {}, { upstreams: { auth0: a.auth0, salesforce: a.salesforce } });
+  });
+
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+    await redis?.stop();
+  });
+
+  const START = '/api/auth/passwordless/start';
+  const VERIFY = '/api/auth/passwordless/verify';
+
+  it('the per-address code limit holds exactly across instances under concurrent requests', async () => {
+    const email = `limit.${randomBytes(3).toString('hex')}@example.com`;
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 ? b : a).client().post(START, { email })),
+    );
+    const ok = replies.filter((r) => r.status === 202).length;
+    expect(ok).toBe(4); // CODES_PER_EMAIL_PER_HOUR, counted once for both instances
+    for (const r of replies) expect([202, 429]).toContain(r.status);
+  });
+
+  it('40 parallel wrong codes spread over both instances: at most 10 reach Auth0, then the address is locked on both', async () => {
+    const email = ADA;
+    const known = a.auth0.outbox(email).length;
+    expect((await a.client().post(START, { email })).status).toBe(202);
+    const code = await waitForCode(a, email, known);
+    await b.settle();
+    const bad = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    const before = auth0Calls(a, '/oauth/token');
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (i % 2 ? b : a).client().post(VERIFY, { email, code: bad }),
+      ),
+    );
+    const reached = auth0Calls(a, '/oauth/token') - before;
+    expect(reached).toBeGreaterThan(0);
+    expect(reached).toBeLessThanOrEqual(10);
+    for (const r of replies) expect([401, 429]).toContain(r.status);
+    // Locked everywhere, even for the right code.
+    for (const stack of [a, b]) {
+      const res = await stack.client().post(VERIFY, { email, code });
+      expect(res.status).toBe(429);
     }
   });
 });
