@@ -1,4 +1,4 @@
-// The flood challenge of start (DESIGN.md: past STARTS_GLOBAL_PER_MINUTE, start answers 428
+// The flood challenge of start (past STARTS_GLOBAL_PER_MINUTE, start answers 428
 // `challenge_required`): a self-hosted ALTCHA proof-of-work challenge in the problem body.
 // A client finds the counter whose derived key starts with `parameters.keyPrefix` (ALTCHA's
 // solvers do it), then retries start with `proof` = base64 of JSON `{ challenge, solution }`.

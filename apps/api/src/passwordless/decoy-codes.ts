@@ -9,9 +9,11 @@ import { CounterStore } from '../abuse/counter-store';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
 
-/** Auth0's email OTP lifetime (UPSTREAM.md): 180 s. */
+// Source for both: https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp
+// (OTP valid 180 s by default; "Only three failed attempts to input the OTP are allowed").
+/** Auth0's email OTP lifetime: 180 s. */
 export const CODE_LIFETIME_SECONDS = 180;
-/** Auth0 kills an email code after three failed attempts (UPSTREAM.md). */
+/** Auth0 kills an email code after three failed attempts. */
 export const MAX_CODE_ATTEMPTS = 3;
 /**
  * How long a decoy answers at all. Auth0 keeps saying "expired" for a code long past its
