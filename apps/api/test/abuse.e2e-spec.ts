@@ -1,5 +1,5 @@
 // Tests that attack: guessing codes, flooding start, rotating addresses and IPs. Limits are
-// the defaults of DESIGN.md unless a test says otherwise.
+// the documented defaults unless a test says otherwise.
 import { ProblemSchema } from '@portcullis/shared';
 import {
   ADA,

@@ -1,5 +1,5 @@
 // Steps the browser tests share, written the way a person uses the page: by labels and
-// button names (the accessible names DESIGN.md fixes).
+// button names (the accessible names the contract fixes).
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { RESULTS_DIR, type Stack } from './stack';

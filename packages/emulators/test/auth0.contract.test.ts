@@ -1,6 +1,6 @@
 // Contract tests for the Auth0 emulator, driven by the real `auth0` SDK (its legacy
 // AuthenticationClient, the one the API uses) and by jose for token verification. Each test
-// names the Auth0 behaviour it mirrors; sources are in src/auth0/*.ts and UPSTREAM.md.
+// names the Auth0 behaviour it mirrors; sources are in src/auth0/*.ts and docs/upstream.md.
 // Run through `portcullis-dev-tls` (NODE_EXTRA_CA_CERTS) so the SDK trusts the dev certificate.
 import {
   AuthApiError,
@@ -151,7 +151,7 @@ describe('passwordless email login (https://auth0.com/docs/authenticate/password
     expect(id.exp! - id.iat!).toBe(36_000);
   });
 
-  test('the wire request is the form-encoded passwordless OTP grant (UPSTREAM.md)', async () => {
+  test('the wire request is the form-encoded passwordless OTP grant (docs/upstream.md)', async () => {
     await login();
     const tokenCall = emulator.requests().find((r) => r.path === '/oauth/token');
     expect(tokenCall?.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);

@@ -125,7 +125,7 @@ async function loginRaw(scope = 'openid email offline_access') {
 }
 
 describe('defaults', () => {
-  test('DESIGN.md defaults: client portcullis-dev / portcullis-dev-secret, audience https://api.portcullis.test, issuer with trailing slash', () => {
+  test('documented defaults: client portcullis-dev / portcullis-dev-secret, audience https://api.portcullis.test, issuer with trailing slash', () => {
     expect(emulator.clientId).toBe('portcullis-dev');
     expect(emulator.clientSecret).toBe('portcullis-dev-secret');
     expect(emulator.audience).toBe('https://api.portcullis.test');

@@ -2,7 +2,7 @@
 // What jsforce sends and how it reacts (token form post, `id` split into org/user, 401 ->
 // refreshFn -> retry, errors named after errorCode, GET retries on 5xx) is read from its
 // source (lib/oauth2.js, lib/connection.js, lib/http-api.js, lib/request.js) and
-// /work/shared/UPSTREAM.md; Salesforce's side is cited in src/salesforce/emulator.ts.
+// docs/upstream.md; Salesforce's side is cited in src/salesforce/emulator.ts.
 import { Connection, type TokenResponse } from '@jsforce/jsforce-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../src/salesforce/emulator.js';
@@ -164,7 +164,7 @@ describe('query', () => {
     expect(result.records.map((r) => r.Id)).toEqual([id]);
   });
 
-  it('sobject().find() works for plain values, but its escaper leaves backslashes alone (UPSTREAM.md pitfall)', async () => {
+  it('sobject().find() works for plain values, but its escaper leaves backslashes alone (a documented jsforce pitfall)', async () => {
     const conn = await login();
     const found = await conn
       .sobject('Contact')

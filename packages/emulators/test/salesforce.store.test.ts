@@ -55,7 +55,7 @@ describe('record ids', () => {
 });
 
 describe('the seed', () => {
-  it('matches DESIGN.md: Ada and Grace eligible, Charles not, with valid 18-character ids', () => {
+  it('matches the documented seed: Ada and Grace eligible, Charles not, with valid 18-character ids', () => {
     const seed = loadDefaultSeed();
     const contacts = seed.sobjects.Contact!;
     expect(contacts.map((c) => [c.Email, c.Portal_Access__c])).toEqual([

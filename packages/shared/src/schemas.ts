@@ -1,4 +1,4 @@
-// Request and response bodies of the HTTP contract (see DESIGN.md). Written with
+// Request and response bodies of the HTTP contract (README, "The API"). Written with
 // `zod/mini` so the SPA ships a small validator; the API uses the same schemas.
 import * as z from 'zod/mini';
 

@@ -11,7 +11,7 @@ describe('error codes', () => {
     }
   });
 
-  it('includes the codes DESIGN.md promises', () => {
+  it('includes the codes the contract promises', () => {
     for (const code of [
       'validation_failed',
       'unsupported_media_type',

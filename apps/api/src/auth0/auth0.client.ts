@@ -16,7 +16,7 @@ export interface Auth0Tokens {
   idClaims: Record<string, unknown>;
 }
 
-// Auth0's error_description strings for the passwordless OTP grant (UPSTREAM.md).
+// Auth0's error_description strings for the passwordless OTP grant (docs/upstream.md).
 const EXPIRED = /expired/i;
 const MAX_ATTEMPTS = /maximum number of attempts/i;
 

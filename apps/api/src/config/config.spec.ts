@@ -279,7 +279,7 @@ describe(loadConfig.name, () => {
       const config = loadConfig({});
       expect(config.port).toBe(3000);
       expect(config.trustProxy).toEqual({ kind: 'none' });
-      // The limits DESIGN.md fixes (others may be added).
+      // The limits the contract fixes (others may be added).
       expect(config.limits).toMatchObject({
         codeResendSeconds: 30,
         codesPerEmailPerHour: 5,

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
-/** Defaults of the embedded emulators (DESIGN.md, "Emulators"). */
+/** Defaults of the embedded emulators (README, "The emulators"). */
 export const EMBEDDED = {
   auth0Port: 4010,
   salesforcePort: 4020,

@@ -1,5 +1,5 @@
 // Eligibility from Salesforce through @jsforce/jsforce-node. jsforce has sharp edges that this
-// adapter files down (UPSTREAM.md): the SOQL is ours (soql.ts); client credentials give no
+// adapter files down (docs/upstream.md): the SOQL is ours (soql.ts); client credentials give no
 // refresh token, so a custom refreshFn logs in again, capped so an org that keeps answering
 // 401 cannot make us loop; every call has a deadline (jsforce's default is 30 minutes) and
 // no automatic retries. Any failure is "upstream unavailable": eligibility fails closed.

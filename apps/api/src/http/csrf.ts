@@ -1,4 +1,4 @@
-// CSRF rule (DESIGN.md): an unsafe method is refused when the browser says the request is
+// CSRF rule (README, Security model): an unsafe method is refused when the browser says the request is
 // cross-site or same-site (Sec-Fetch-Site), or when Origin is present and not an allowed
 // origin. It applies to every path, not only /api: the router decodes and normalises paths,
 // so `/%61pi/...` or `//api/...` reach the same handlers (app.ts runs it for every request).

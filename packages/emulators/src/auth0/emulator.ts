@@ -3,7 +3,7 @@
 // revocation, /userinfo, JWKS and OIDC discovery. HTTPS only, because the `auth0` SDK always calls
 // `https://${domain}` (see ../tls.ts). Every mirrored behaviour names its Auth0 source; where
 // Auth0 does not document a detail, the comment says the emulator's choice.
-// Reference: https://auth0.com/docs/api/authentication and /work/shared/UPSTREAM.md.
+// Reference: https://auth0.com/docs/api/authentication and docs/upstream.md.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import https from 'node:https';
 import {
@@ -417,7 +417,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
    * Source: https://auth0.com/docs/api/authentication/passwordless/authenticate-user and
    * https://auth0.com/docs/authenticate/passwordless/implement-login/embedded-login/relevant-api-endpoints.
    * Errors 403 `invalid_grant` with the descriptions Auth0 returns (support article
-   * "Passwordless Email Login Attempts Maximum Exceeded"; UPSTREAM.md).
+   * "Passwordless Email Login Attempts Maximum Exceeded"; docs/upstream.md).
    */
   function otpGrant(fields: Fields, client: string): Record<string, unknown> {
     const realm = required(fields, 'realm');
