@@ -10,9 +10,6 @@ import { SessionService } from '../session/session.service';
 
 @Injectable()
 export class MeService {
-  /** Per verified claims object (one per cached token), so a repeated token costs nothing. */
-  private readonly bearerAnswers = new WeakMap<object, MeResponse>();
-
   constructor(
     private readonly sessions: SessionService,
     private readonly gate: BearerGate,
@@ -22,22 +19,17 @@ export class MeService {
     if (user.session) return this.sessions.me(user.session);
     const subject = this.gate.subject(user.id);
     if (!subject?.eligibility) throw new DomainError('unauthenticated', 'Sign in to continue.');
-    let me = this.bearerAnswers.get(user.claims);
-    if (!me || me.eligibility !== subject.eligibility) {
-      const exp = new Date(Number(user.claims.exp) * 1000).toISOString();
-      me = {
-        user: {
-          id: user.id,
-          email: subject.email,
-          emailVerified: subject.emailVerified,
-          ...(subject.name ? { name: subject.name } : {}),
-        },
-        eligibility: subject.eligibility,
-        // A Bearer token has no session: it ends when the token does.
-        session: { expiresAt: exp, absoluteExpiresAt: exp },
-      };
-      this.bearerAnswers.set(user.claims, me);
-    }
-    return me;
+    const exp = new Date(Number(user.claims.exp) * 1000).toISOString();
+    return {
+      user: {
+        id: user.id,
+        email: subject.email,
+        emailVerified: subject.emailVerified,
+        ...(subject.name ? { name: subject.name } : {}),
+      },
+      eligibility: subject.eligibility,
+      // A Bearer token has no session: it ends when the token does.
+      session: { expiresAt: exp, absoluteExpiresAt: exp },
+    };
   }
 }

@@ -53,7 +53,6 @@ export interface LiveSession {
   ended: boolean;
   /** The principal verified from tokens.at, and the key generation it was verified under. */
   principal?: { user: AuthUser; generation: number };
-  me?: MeResponse;
   /** A refresh or eligibility re-check in flight: every request on the session waits for it. */
   pending?: Promise<LiveSession>;
   lastSeenWrittenAt: number;
@@ -305,7 +304,6 @@ export class SessionService {
       lastSeenAt: Math.max(record.lastSeenAt, live.record.lastSeenAt),
       idleExpiresAt: Math.max(record.idleExpiresAt, live.record.idleExpiresAt),
     };
-    live.me = undefined;
     live.confirmedAt = now;
   }
 
@@ -455,7 +453,6 @@ export class SessionService {
       throw ended();
     }
     live.record = { ...live.record, ...changes };
-    live.me = undefined;
     live.confirmedAt = this.clock.now();
   }
 
@@ -466,7 +463,6 @@ export class SessionService {
       idleExpiresAt: Math.min(live.record.absoluteExpiresAt, now + this.cfg.idleSeconds * 1000),
     };
     live.record = { ...live.record, ...changes };
-    live.me = undefined;
     this.store.update(live.record, changes).then(
       (updated) => {
         if (!updated) this.forget(live.record.id);
@@ -479,16 +475,16 @@ export class SessionService {
     );
   }
 
-  /** What /api/me says for a session; computed once per change of the record. */
+  /** What /api/me says for a session. */
   me(live: LiveSession): MeResponse {
-    return (live.me ??= {
+    return {
       user: live.record.user,
       eligibility: live.record.eligibility,
       session: {
         expiresAt: new Date(live.record.idleExpiresAt).toISOString(),
         absoluteExpiresAt: new Date(live.record.absoluteExpiresAt).toISOString(),
       },
-    });
+    };
   }
 
   /** The person's sessions, newest first, the current one marked. */
