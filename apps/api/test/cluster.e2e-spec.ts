@@ -2,6 +2,7 @@
 // revocation and refresh hold across instances as they do in one.
 import { randomBytes } from 'node:crypto';
 import { SessionsResponseSchema } from '@portcullis/shared';
+import { SessionStore } from '../src/session/session-store';
 import { runSessionsCli } from '../src/session/sessions.cli';
 import {
   ADA,
@@ -106,6 +107,21 @@ describeWithRedis('two instances on one Redis', () => {
     // Both instances carry on with the rotated tokens, without refreshing again.
     expect((await client.get('/api/greeting')).status).toBe(200);
     expect((await viaB.get('/api/greeting')).status).toBe(200);
+    expect(auth0Calls(a, '/oauth/token')).toBe(before + 1);
+  });
+
+  it('a refresh lock let go without a result (that refresh failed) is taken over by a waiting instance', async () => {
+    const client = await signIn(a, ADA);
+    const me = (await client.get('/api/me')).body as { user: { id: string } };
+    const ref = { id: client.session!.slice(0, 22), user: { id: me.user.id } };
+    // Another process takes the lock and dies: it is never released, only expires (400 ms).
+    const held = await b.app.get(SessionStore).lock(ref, 400);
+    expect(held).toBeDefined();
+    const before = auth0Calls(a, '/oauth/token');
+    a.advance(25 * 3600_000);
+    b.setApiClockOffset(25 * 3600_000);
+    const res = await on(b, client).get('/api/me');
+    expect(res.status).toBe(200);
     expect(auth0Calls(a, '/oauth/token')).toBe(before + 1);
   });
 

@@ -339,44 +339,25 @@ export class SessionService {
   private async refreshTokens(live: LiveSession, meta: RequestMeta): Promise<LiveSession> {
     if (live.ended) throw ended();
     // One refresh per session across every process: Auth0 would see a second use of the
-    // same refresh token as reuse and revoke the whole family.
-    const release = await this.stored(this.store.lock(live.record, REFRESH_LOCK_MS));
-    if (!release) return this.awaitOtherRefresh(live);
-    try {
-      if (this.store.shared) {
-        // Another process may have refreshed just before we took the lock: use its tokens.
-        const current = await this.stored(this.store.get(live.record.id));
-        if (!current) {
-          this.forget(live.record.id);
-          throw ended();
-        }
-        this.adopt(live, current, await this.openOrEnd(current));
-        if (this.clock.now() < live.refreshAt && live.refreshedAt > 0) return live;
-      }
-      return await this.refreshLocked(live, meta);
-    } finally {
-      await release().catch(() => {
-        // It expires on its own (REFRESH_LOCK_MS).
-      });
-    }
-  }
-
-  /** Another process holds the refresh lock: wait for its result in the store. */
-  private async awaitOtherRefresh(live: LiveSession): Promise<LiveSession> {
+    // same refresh token as reuse and revoke the whole family. The process holding the
+    // lock refreshes; the others watch the store for its result, and take the lock
+    // themselves if it is let go without one (that refresh failed).
     const before = live.record.tokens;
     const deadline = this.clock.now() + REFRESH_LOCK_MS;
     for (;;) {
+      const release = await this.stored(this.store.lock(live.record, REFRESH_LOCK_MS));
+      if (release) {
+        try {
+          if (this.store.shared && (await this.tookOtherRefresh(live, before))) return live;
+          return await this.refreshLocked(live, meta);
+        } finally {
+          await release().catch(() => {
+            // It expires on its own (REFRESH_LOCK_MS).
+          });
+        }
+      }
       await new Promise((resolve) => setTimeout(resolve, REFRESH_POLL_MS));
-      const record = await this.stored(this.store.get(live.record.id));
-      if (!record) {
-        this.forget(live.record.id);
-        throw ended();
-      }
-      if (record.tokens !== before) {
-        this.adopt(live, record, await this.openOrEnd(record));
-        live.refreshedAt = this.clock.now();
-        return live;
-      }
+      if (await this.tookOtherRefresh(live, before)) return live;
       if (this.clock.now() >= deadline) {
         throw new DomainError(
           'upstream_unavailable',
@@ -385,6 +366,19 @@ export class SessionService {
         );
       }
     }
+  }
+
+  /** Whether another process stored new tokens since `before` (then they are taken). */
+  private async tookOtherRefresh(live: LiveSession, before: string): Promise<boolean> {
+    const record = await this.stored(this.store.get(live.record.id));
+    if (!record) {
+      this.forget(live.record.id);
+      throw ended();
+    }
+    if (record.tokens === before) return false;
+    this.adopt(live, record, await this.openOrEnd(record));
+    live.refreshedAt = this.clock.now();
+    return true;
   }
 
   private async refreshLocked(live: LiveSession, meta: RequestMeta): Promise<LiveSession> {
