@@ -7,6 +7,7 @@ export {
   type Auth0EmulatorOptions,
   type Auth0Settings,
   type OutboxMessage,
+  type UserPatch,
 } from './auth0/emulator.js';
 export {
   startSalesforceEmulator,

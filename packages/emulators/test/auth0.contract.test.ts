@@ -529,6 +529,92 @@ describe('"Refresh Token Revocation Deletes Grant" (https://auth0.com/docs/secur
   });
 });
 
+describe('blocked users (https://auth0.com/docs/manage-users/user-accounts/block-and-unblock-users)', () => {
+  test('a blocked user\'s right code answers 401 unauthorized "user is blocked"; the code is used up', async () => {
+    emulator.setUser({ email: ADA, blocked: true });
+    const code = await sendCode();
+    const err = await authError(
+      auth0.passwordless.loginWithEmail({
+        email: ADA,
+        code,
+        audience: emulator.audience,
+        scope: SCOPE,
+      }),
+    );
+    expect([err.statusCode, err.error, err.error_description]).toEqual([
+      401,
+      'unauthorized',
+      'user is blocked',
+    ]);
+    emulator.setUser({ email: ADA, blocked: false });
+    const again = await authError(
+      auth0.passwordless.loginWithEmail({
+        email: ADA,
+        code,
+        audience: emulator.audience,
+        scope: SCOPE,
+      }),
+    );
+    expect(again.error).toBe('invalid_grant');
+  });
+
+  test('a wrong code of a blocked user still says wrong code (the block is not revealed)', async () => {
+    emulator.setUser({ email: ADA, blocked: true });
+    const code = await sendCode();
+    const err = await authError(
+      auth0.passwordless.loginWithEmail({
+        email: ADA,
+        code: wrongCode(code),
+        audience: emulator.audience,
+        scope: SCOPE,
+      }),
+    );
+    expect([err.statusCode, err.error]).toEqual([403, 'invalid_grant']);
+  });
+
+  test('blocking a signed-in user refuses their refresh with 401 unauthorized; unblocking lets the same token refresh again', async () => {
+    const first = await login();
+    const res = await fetch(`${emulator.url}/__emulator/users`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'Ada.Lovelace@example.com', blocked: true }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ user: { email: ADA, blocked: true } });
+    const err = await authError(
+      auth0.oauth.refreshTokenGrant({ refresh_token: first.refresh_token! }),
+    );
+    expect([err.statusCode, err.error, err.error_description]).toEqual([
+      401,
+      'unauthorized',
+      'user is blocked',
+    ]);
+    emulator.setUser({ email: ADA, blocked: false });
+    await expect(
+      auth0.oauth.refreshTokenGrant({ refresh_token: first.refresh_token! }),
+    ).resolves.toMatchObject({ status: 200 });
+  });
+
+  test('PUT /__emulator/users refuses malformed bodies with 400; reset forgets blocks', async () => {
+    for (const body of [
+      { email: ADA },
+      { email: 'nope', blocked: true },
+      { email: ADA, blocked: 'yes' },
+      { email: ADA, blocked: true, role: 'x' },
+    ]) {
+      const res = await fetch(`${emulator.url}/__emulator/users`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+    }
+    emulator.setUser({ email: GRACE, blocked: true });
+    emulator.reset();
+    await expect(login(GRACE)).resolves.toHaveProperty('access_token');
+  });
+});
+
 describe('signing keys (https://auth0.com/docs/get-started/tenant-settings/signing-keys)', () => {
   test('the JWKS publishes RSA keys with kid, alg RS256 and use sig; discovery points at it', async () => {
     const jwks = (await (await fetch(`${emulator.issuer}.well-known/jwks.json`)).json()) as {
@@ -697,12 +783,15 @@ describe('fault injection', () => {
     expect(emulator.outbox(ADA)).toHaveLength(1);
   });
 
-  test('status 429 answers too_many_requests with retry-after and X-RateLimit-* headers', async () => {
+  test('status 429 answers too_many_requests with only the documented x-ratelimit-* headers, no retry-after (https://auth0.com/docs/troubleshoot/customer-support/operational-policies/rate-limit-policy)', async () => {
     emulator.setFaults({ status: 429, paths: ['/passwordless/start'] });
     const err = await authError(auth0.passwordless.sendEmail({ email: ADA, send: 'code' }));
     expect([err.statusCode, err.error]).toEqual([429, 'too_many_requests']);
-    expect(err.headers.get('retry-after')).toBe('30');
+    expect(err.headers.get('retry-after')).toBeNull();
+    expect(err.headers.get('x-ratelimit-limit')).toBe('50');
     expect(err.headers.get('x-ratelimit-remaining')).toBe('0');
+    // Epoch seconds at which the bucket refills: 30 s after the emulator's clock.
+    expect(Number(err.headers.get('x-ratelimit-reset'))).toBe(Math.ceil(clock / 1000) + 30);
     // Only the listed paths are affected.
     await expect(
       fetch(`${emulator.issuer}.well-known/jwks.json`).then((r) => r.status),

@@ -106,6 +106,11 @@ export interface Auth0Emulator {
    * setting or a wrong type or range); settings survive reset().
    */
   configure(settings: Partial<Auth0Settings>): void;
+  /**
+   * Blocks or unblocks a user, as `PUT /__emulator/users` does: a blocked user's logins and
+   * refreshes answer 401 `unauthorized` "user is blocked". Forgotten by reset().
+   */
+  setUser(patch: UserPatch): void;
   /** A copy of the current settings, as `GET /__emulator/settings` shows them. */
   settings(): Auth0Settings;
   /**
@@ -141,6 +146,22 @@ const SETTING_RULES: { [K in keyof Auth0Settings]: SettingRule<Auth0Settings[K]>
   refreshReuseIntervalSeconds: { type: 'integer', min: 0, max: 86_400 },
   revocationDeletesGrant: { type: 'boolean' },
 };
+
+export interface UserPatch {
+  email: string;
+  blocked: boolean;
+}
+
+/** Validates a `PUT /__emulator/users` body; returns an error message or the patch. */
+export function parseUserPatch(fields: Record<string, unknown>): UserPatch | string {
+  const { email, blocked, ...rest } = fields;
+  const extra = Object.keys(rest);
+  if (extra.length) return `unknown field ${extra[0]}`;
+  if (typeof email !== 'string' || !plausibleEmail(email.trim()))
+    return 'email must be an email address';
+  if (typeof blocked !== 'boolean') return 'blocked must be a boolean (true or false)';
+  return { email: email.trim().toLowerCase(), blocked };
+}
 
 /** Validates a settings patch; returns an error message or the patch. */
 export function parseSettings(fields: Record<string, unknown>): Partial<Auth0Settings> | string {
@@ -211,17 +232,26 @@ function profileClaims(user: User, scope: string[], iatSeconds: number): Record<
 }
 
 /**
+ * Auth0's answer to a blocked user at the token endpoint: 401 `unauthorized` "user is blocked"
+ * (Authentication API errors for /oauth/token; the same `error_description` Auth0 puts in the
+ * redirect of a blocked user's login, https://auth0.com/docs/manage-users/user-accounts/block-and-unblock-users).
+ */
+const blockedUser = () => new Auth0Error(401, 'unauthorized', 'user is blocked');
+
+/**
  * Auth0-shaped bodies for injected faults. Rate limiting answers 429 `too_many_requests`
- * with X-RateLimit-* headers (https://auth0.com/docs/troubleshoot/customer-support/operational-policies/rate-limit-policy);
- * the emulator adds `retry-after` so callers can honour it. Other statuses get the OAuth
- * error code closest to them (https://auth0.com/docs/api/authentication#standard-error-responses).
+ * with only the headers Auth0 documents: `x-ratelimit-limit`, `x-ratelimit-remaining` and
+ * `x-ratelimit-reset` (epoch seconds when the bucket refills); Auth0 does not document
+ * `Retry-After`, so the emulator does not send one
+ * (https://auth0.com/docs/troubleshoot/customer-support/operational-policies/rate-limit-policy).
+ * Other statuses get the OAuth error code closest to them
+ * (https://auth0.com/docs/api/authentication#standard-error-responses).
  */
 function faultError(status: number, nowMs: number): Auth0Error {
   switch (status) {
     case 429: {
       const retryAfter = 30;
       return new Auth0Error(429, 'too_many_requests', 'Too Many Requests', {
-        'retry-after': String(retryAfter),
         'x-ratelimit-limit': '50',
         'x-ratelimit-remaining': '0',
         'x-ratelimit-reset': String(Math.ceil(nowMs / 1000) + retryAfter),
@@ -434,6 +464,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     const scope = scopes(optional(fields, 'scope'));
     const outcome = store.verifyOtp(username, otp);
     if (!outcome.ok) {
+      if (outcome.reason === 'blocked') throw blockedUser();
       const description = {
         wrong: 'Wrong email or verification code.',
         expired: 'The verification code has expired. Please try to login again.',
@@ -475,6 +506,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     const token = required(fields, 'refresh_token');
     const narrowed = optional(fields, 'scope');
     const outcome = store.useRefresh(token, client);
+    if (!outcome.ok && outcome.blocked) throw blockedUser();
     if (!outcome.ok)
       throw new Auth0Error(403, 'invalid_grant', 'Unknown or invalid refresh token.');
     const original = scopes(outcome.scope);
@@ -756,6 +788,16 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
         sendJson(res, 200, keys.rotate(retire === true));
       },
     },
+    '/__emulator/users': {
+      PUT: async (req, res) => {
+        const fields = await controlFields(req, res);
+        if (!fields) return;
+        const parsed = parseUserPatch(fields);
+        if (typeof parsed === 'string') return controlError(res, 400, parsed);
+        store.setBlocked(parsed.email, parsed.blocked);
+        sendJson(res, 200, { user: parsed });
+      },
+    },
     '/__emulator/settings': {
       GET: (_req, res) => sendJson(res, 200, { settings: { ...settings } }),
       PUT: async (req, res) => {
@@ -855,6 +897,11 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     signingKid: () => keys.currentKid,
     signToken: (claims) => keys.sign(claims),
     configure,
+    setUser: (patch) => {
+      const parsed = parseUserPatch({ ...patch });
+      if (typeof parsed === 'string') throw new Error(`Auth0 emulator: ${parsed}`);
+      store.setBlocked(parsed.email, parsed.blocked);
+    },
     settings: () => ({ ...settings }),
     ensureUser: (email) => store.ensureUser(email).user_id,
   };

@@ -66,7 +66,8 @@ interface RefreshRecord {
 }
 
 export type OtpOutcome =
-  { ok: true; user: User } | { ok: false; reason: 'wrong' | 'expired' | 'too_many_attempts' };
+  | { ok: true; user: User }
+  | { ok: false; reason: 'wrong' | 'expired' | 'too_many_attempts' | 'blocked' };
 
 export type RefreshOutcome =
   | {
@@ -77,7 +78,7 @@ export type RefreshOutcome =
       audience: string | undefined;
       sid: string;
     }
-  | { ok: false };
+  | { ok: false; blocked?: true };
 
 const normalize = (email: string) => email.trim().toLowerCase();
 
@@ -93,6 +94,8 @@ export class Auth0Store {
   private sent: OutboxMessage[] = [];
   private families = new Map<string, Family>();
   private refreshTokens = new Map<string, RefreshRecord>();
+  /** Normalized addresses of blocked users (Dashboard "Block", or `blocked: true` via the Management API). */
+  private blocked = new Set<string>();
 
   constructor(
     private readonly now: () => number,
@@ -141,7 +144,22 @@ export class Auth0Store {
       };
     }
     this.codes.delete(key);
+    // A blocked user's right code is still used up; the refusal comes after the code check
+    // (the emulator's choice: a wrong code never reveals that an address is blocked).
+    if (this.blocked.has(key)) return { ok: false, reason: 'blocked' };
     return { ok: true, user: this.userFor(key) };
+  }
+
+  /**
+   * Blocks or unblocks a user by address. Blocking does not expire and applies to every login
+   * and to refresh-token exchanges of existing sessions until unblocked; the refresh tokens
+   * themselves stay valid (an unblocked user can refresh again).
+   * Source: https://auth0.com/docs/manage-users/user-accounts/block-and-unblock-users.
+   */
+  setBlocked(email: string, blocked: boolean): void {
+    const key = normalize(email);
+    if (blocked) this.blocked.add(key);
+    else this.blocked.delete(key);
   }
 
   /**
@@ -209,6 +227,8 @@ export class Auth0Store {
     if (!record) return { ok: false };
     const family = this.families.get(record.familyId);
     if (!family || family.revoked || family.clientId !== clientId) return { ok: false };
+    // Checked before rotation, so a refused exchange leaves the token as it was.
+    if (this.blocked.has(family.user.email)) return { ok: false, blocked: true };
     const now = this.now();
     if (record.supersededAt !== undefined) {
       const grace = this.settings.refreshReuseIntervalSeconds * 1000;
@@ -271,5 +291,6 @@ export class Auth0Store {
     this.sent = [];
     this.families.clear();
     this.refreshTokens.clear();
+    this.blocked.clear();
   }
 }
