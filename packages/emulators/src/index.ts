@@ -14,6 +14,7 @@ export {
   type SalesforceEmulator,
   type SalesforceEmulatorOptions,
   type SalesforceSeed,
+  type ApiLimits,
 } from './salesforce/emulator.js';
 export { loadSeedFile } from './salesforce/store.js';
 export { parseSoql, SoqlError } from './salesforce/soql.js';

@@ -321,3 +321,53 @@ describe('controls seen through jsforce', () => {
     expect((await conn.query<ContactRecord>(q)).records[0]!.Portal_Access__c).toBe(false);
   });
 });
+
+describe('daily API allocation (REST API Developer Guide: Limit Info Header; errorcodes.htm)', () => {
+  const SOQL = "SELECT Id FROM Contact WHERE Email = 'ada.lovelace@example.com'";
+
+  it('every REST answer carries Sforce-Limit-Info, which jsforce keeps in conn.limitInfo', async () => {
+    emu.setLimits({ dailyApiRequests: 1000 });
+    const conn = await login();
+    await conn.query(SOQL);
+    expect(conn.limitInfo).toEqual({ apiUsage: { used: 1, limit: 1000 } });
+    await conn.query(SOQL);
+    expect(conn.limitInfo).toEqual({ apiUsage: { used: 2, limit: 1000 } });
+    // The token request is not an API call.
+    expect(emu.limits()).toEqual({ dailyApiRequests: 1000, used: 2 });
+  });
+
+  it("past the allocation: 403 REQUEST_LIMIT_EXCEEDED with Salesforce's body, usage reported as spent", async () => {
+    const conn = await login();
+    const res = await fetch(`${emu.url}/__emulator/limits`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ dailyApiRequests: 5, used: 5 }),
+    });
+    expect(res.status).toBe(204);
+    const err = await rejection(conn.query(SOQL));
+    expect(err.name).toBe('REQUEST_LIMIT_EXCEEDED');
+    const raw = await fetch(`${emu.url}/services/data/v62.0/query?q=${encodeURIComponent(SOQL)}`, {
+      headers: { authorization: `Bearer ${conn.accessToken}` },
+    });
+    expect(raw.status).toBe(403);
+    expect(raw.headers.get('sforce-limit-info')).toBe('api-usage=5/5');
+    expect(await raw.json()).toEqual([
+      { message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' },
+    ]);
+    // reset() frees the usage and keeps the allocation.
+    emu.reset();
+    expect(emu.limits()).toEqual({ dailyApiRequests: 5, used: 0 });
+    emu.setLimits({ dailyApiRequests: 15_000 });
+  });
+
+  it('PUT /__emulator/limits refuses unknown fields and wrong values with 400', async () => {
+    for (const body of [{ dailyApiRequests: -1 }, { dailyApiRequests: 'many' }, { other: 1 }]) {
+      const res = await fetch(`${emu.url}/__emulator/limits`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+    }
+  });
+});

@@ -37,6 +37,7 @@ import {
   type Res,
 } from '../http.js';
 import { toId18 } from './ids.js';
+import { ApiUsage, parseLimits, type ApiLimits } from './limits.js';
 import { SoqlError, parseSoql } from './soql.js';
 import {
   RecordError,
@@ -47,6 +48,7 @@ import {
 } from './store.js';
 
 export type { SalesforceSeed, SeedRecord, FieldValue } from './store.js';
+export type { ApiLimits } from './limits.js';
 
 export interface SalesforceEmulatorOptions {
   /** Default 4020; 0 picks a free port. */
@@ -74,8 +76,15 @@ export interface SalesforceEmulator {
   requests(): LoggedRequest[];
   setFaults(spec: FaultSpec): void;
   clearFaults(): void;
-  /** Restores the seed and forgets tokens, faults and the request log. */
+  /** Restores the seed and forgets tokens, faults, the request log and API usage (not the allocation). */
   reset(): void;
+  /**
+   * Sets the daily API allocation and/or the usage so far, as `PUT /__emulator/limits` does
+   * (throws on a wrong value). Past the allocation REST calls answer 403 REQUEST_LIMIT_EXCEEDED.
+   */
+  setLimits(patch: Partial<ApiLimits>): void;
+  /** The allocation and usage, as `Sforce-Limit-Info` reports them. */
+  limits(): ApiLimits;
   /** Every access token issued so far stops working (401 INVALID_SESSION_ID). */
   expireTokens(): void;
   /** Creates a Contact; returns its 18-character id. Throws on unknown fields or wrong types. */
@@ -229,6 +238,7 @@ export async function startSalesforceEmulator(
   const store = new SalesforceStore(opts.seed ? validateSeed(opts.seed) : loadDefaultSeed());
   const faults = new Faults();
   const requestLog = new RequestLog();
+  const usage = new ApiUsage();
   /** access token -> expiry (ms since epoch) */
   let tokens = new Map<string, number>();
   let baseUrl = '';
@@ -331,6 +341,11 @@ export async function startSalesforceEmulator(
     // refreshes and retries on any 401. [REST] [JSF http-api.js isSessionExpired]
     if (!tokenValid(req))
       return sendSfError(res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+    // Counted once the caller is known; every answer from here on reports the usage. [limits.ts]
+    const counted = usage.take();
+    res.setHeader('sforce-limit-info', usage.header());
+    if (!counted)
+      return sendSfError(res, 403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
     const segments = path.split('/'); // ['', 'services', 'data', 'v62.0', 'query', ...]
     const version = parseVersion(segments[3]);
     const rest = segments.slice(4);
@@ -431,6 +446,16 @@ export async function startSalesforceEmulator(
       faults.set(spec);
       return sendEmpty(res, 204);
     }
+    if (route === 'limits') {
+      if (!allow(['GET', 'PUT'])) return;
+      if (method === 'GET') return sendJson(res, 200, { limits: usage.current() });
+      const body = await readControlBody(req, res);
+      if (!body) return;
+      const patch = parseLimits(body);
+      if (typeof patch === 'string') return sendJson(res, 400, { error: patch });
+      usage.set(patch);
+      return sendEmpty(res, 204);
+    }
     if (route === 'expire-tokens') {
       if (!allow(['POST'])) return;
       tokens = new Map();
@@ -508,6 +533,7 @@ export async function startSalesforceEmulator(
     tokens = new Map();
     faults.clear();
     requestLog.clear();
+    usage.reset();
   }
 
   const server = http.createServer(
@@ -540,6 +566,12 @@ export async function startSalesforceEmulator(
     setFaults: (spec) => faults.set(spec),
     clearFaults: () => faults.clear(),
     reset,
+    setLimits: (patch) => {
+      const parsed = parseLimits({ ...patch });
+      if (typeof parsed === 'string') throw new Error(`Salesforce emulator: ${parsed}`);
+      usage.set(parsed);
+    },
+    limits: () => usage.current(),
     expireTokens: () => {
       tokens = new Map();
     },
