@@ -54,14 +54,27 @@ describe('abuse resistance', () => {
     expect(auth0Calls(stack, '/oauth/token') - tokenCallsBefore).toBeLessThanOrEqual(10);
     expect(statuses.slice(10).every((s) => s === 429)).toBe(true);
 
-    const fresh = await requestCode(stack);
+    // A locked address is sent no new code; the one it had is refused without asking Auth0.
     const callsBeforeRight = auth0Calls(stack, '/oauth/token');
-    const right = await stack.client().post(VERIFY, { email: ADA, code: fresh });
+    const right = await stack.client().post(VERIFY, { email: ADA, code });
     expect(right.status).toBe(429);
     expect(right.body.code).toBe('too_many_attempts');
     expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(800);
     expect(auth0Calls(stack, '/oauth/token')).toBe(callsBeforeRight);
     expect(stack.logs.some((l) => l.includes('"event":"locked"'))).toBe(true);
+  });
+
+  it('a locked address is sent no code, and its start answers as before', async () => {
+    stack = await startStack({ ...DEFAULT_LIMITS, CODE_RESEND_SECONDS: '0' });
+    const code = await requestCode(stack);
+    for (let i = 0; i < 10; i++)
+      await stack.client().post(VERIFY, { email: ADA, code: wrong(code) });
+    const sent = stack.auth0.outbox(ADA).length;
+    const res = await stack.client().post(START, { email: ADA });
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ resendAfterSeconds: 0, expiresInSeconds: 180 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stack.auth0.outbox(ADA)).toHaveLength(sent);
   });
 
   it('new codes requested between wrong guesses do not grant more guesses', async () => {
@@ -72,8 +85,9 @@ describe('abuse resistance', () => {
     });
     let guesses = 0;
     let locked = false;
+    let code = '';
     for (let round = 0; round < 8 && !locked; round++) {
-      const code = await requestCode(stack);
+      code = await requestCode(stack);
       for (let i = 0; i < 2; i++) {
         const res = await stack.client().post(VERIFY, { email: ADA, code: wrong(code) });
         guesses++;
@@ -85,7 +99,7 @@ describe('abuse resistance', () => {
     }
     expect(locked).toBe(true);
     expect(guesses).toBe(10);
-    const right = await stack.client().post(VERIFY, { email: ADA, code: await requestCode(stack) });
+    const right = await stack.client().post(VERIFY, { email: ADA, code });
     expect(right.status).toBe(429);
   });
 

@@ -128,6 +128,11 @@ export class LimitsService {
     return { release: dropCooldown };
   }
 
+  /** Whether the address is locked after too many wrong codes (start then sends it none). */
+  async isLocked(email: string): Promise<boolean> {
+    return (await this.store.get(`verify:lock:${email}`, this.clock.now())) !== null;
+  }
+
   /**
    * Takes a place in the verify budgets before Auth0 is asked: the address must not be
    * locked, and neither the address's wrong codes (across every code it was sent) nor the

@@ -74,7 +74,9 @@ export class PasswordlessService {
       });
       throw err;
     }
-    if (record) {
+    // Asked for every address alike: a locked address is sent no code, and answers as all do.
+    const locked = await this.limits.isLocked(email);
+    if (record && !locked) {
       // One store write for every address: the real code supersedes any decoy.
       await this.decoys.clear(email);
       // Deferred to the next turn of the event loop, after this answer has been written:
@@ -94,7 +96,7 @@ export class PasswordlessService {
       );
     } else {
       await this.decoys.issue(email);
-      this.audit.record('eligibility_denied', meta, { email });
+      this.audit.record(record ? 'locked' : 'eligibility_denied', meta, { email });
     }
     return {
       resendAfterSeconds: this.config.limits.codeResendSeconds,
