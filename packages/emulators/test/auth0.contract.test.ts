@@ -529,6 +529,20 @@ describe('"Refresh Token Revocation Deletes Grant" (https://auth0.com/docs/secur
   });
 });
 
+describe('"Allow Offline Access" off (https://auth0.com/docs/secure/tokens/refresh-tokens/get-refresh-tokens)', () => {
+  test('no refresh_token in the token answer, silently, though offline_access was asked for', async () => {
+    emulator.configure({ allowOfflineAccess: false });
+    try {
+      const data = await login();
+      expect(data.access_token).toEqual(expect.any(String));
+      expect(data).not.toHaveProperty('refresh_token');
+    } finally {
+      emulator.configure({ allowOfflineAccess: true });
+    }
+    expect(await login()).toHaveProperty('refresh_token');
+  });
+});
+
 describe('blocked users (https://auth0.com/docs/manage-users/user-accounts/block-and-unblock-users)', () => {
   test('a blocked user\'s right code answers 401 unauthorized "user is blocked"; the code is used up', async () => {
     emulator.setUser({ email: ADA, blocked: true });

@@ -31,6 +31,7 @@ beforeEach(() => {
     codeTtlSeconds: 180,
     refreshReuseIntervalSeconds: 0,
     revocationDeletesGrant: false,
+    allowOfflineAccess: true,
   });
   clock = Date.now();
   logLines.length = 0;
@@ -138,6 +139,7 @@ describe('defaults', () => {
       codeTtlSeconds: 180,
       refreshReuseIntervalSeconds: 0,
       revocationDeletesGrant: false,
+      allowOfflineAccess: true,
     });
   });
 

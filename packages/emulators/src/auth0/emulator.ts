@@ -44,6 +44,7 @@ export const AUTH0_EMULATOR_DEFAULTS = {
   codeTtlSeconds: 180,
   refreshReuseIntervalSeconds: 0,
   revocationDeletesGrant: false,
+  allowOfflineAccess: true,
 } as const;
 
 export interface Auth0EmulatorOptions {
@@ -61,6 +62,8 @@ export interface Auth0EmulatorOptions {
   refreshReuseIntervalSeconds?: number;
   /** The tenant setting "Refresh Token Revocation Deletes Grant"; default false (see Auth0Settings). */
   revocationDeletesGrant?: boolean;
+  /** The API setting "Allow Offline Access"; default true (see Auth0Settings). */
+  allowOfflineAccess?: boolean;
   /** Certificate and key (PEM); default: the dev certificate from ensureDevCertificate(). */
   tls?: { cert: string; key: string };
   /** Where "code for x@y: 123456" lines go; default console.log. */
@@ -145,6 +148,7 @@ const SETTING_RULES: { [K in keyof Auth0Settings]: SettingRule<Auth0Settings[K]>
   codeTtlSeconds: { type: 'integer', min: 1, max: 86_400 },
   refreshReuseIntervalSeconds: { type: 'integer', min: 0, max: 86_400 },
   revocationDeletesGrant: { type: 'boolean' },
+  allowOfflineAccess: { type: 'boolean' },
 };
 
 export interface UserPatch {
@@ -291,6 +295,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     codeTtlSeconds: opts.codeTtlSeconds ?? d.codeTtlSeconds,
     refreshReuseIntervalSeconds: opts.refreshReuseIntervalSeconds ?? d.refreshReuseIntervalSeconds,
     revocationDeletesGrant: opts.revocationDeletesGrant ?? d.revocationDeletesGrant,
+    allowOfflineAccess: opts.allowOfflineAccess ?? d.allowOfflineAccess,
   });
   if (typeof initial === 'string') throw new Error(`Auth0 emulator: ${initial}`);
   const settings = initial as Auth0Settings;
@@ -475,7 +480,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     }
     let refreshToken: string | undefined;
     let sid: string;
-    if (scope.includes('offline_access')) {
+    if (scope.includes('offline_access') && settings.allowOfflineAccess) {
       ({ refreshToken, sid } = store.startFamily(
         outcome.user,
         scope.join(' '),

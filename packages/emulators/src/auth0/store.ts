@@ -20,6 +20,13 @@ export interface Auth0Settings {
    * Source: https://auth0.com/docs/secure/tokens/refresh-tokens/revoke-refresh-tokens.
    */
   revocationDeletesGrant: boolean;
+  /**
+   * The API setting "Allow Offline Access": when off, Auth0 issues no refresh token even when
+   * `offline_access` is requested, and says nothing about it (the token answer simply has no
+   * `refresh_token`). Default on here; new APIs in Auth0 start with it off.
+   * Source: https://auth0.com/docs/secure/tokens/refresh-tokens/get-refresh-tokens.
+   */
+  allowOfflineAccess: boolean;
 }
 
 export interface OutboxMessage {
