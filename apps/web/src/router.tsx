@@ -32,6 +32,8 @@ const rootRoute = createRootRouteWithContext<RouterContext>()({
 export interface LoginSearch {
   redirect?: string | undefined;
   reason?: (typeof SIGNED_OUT_REASONS)[number] | undefined;
+  /** The code step: its address and timings are in sessionStorage (lib/login-progress.ts). */
+  step?: 'code' | undefined;
 }
 
 // Anything that is not a string naming an in-app path is dropped rather than refused: a bad
@@ -44,6 +46,7 @@ export function validateLoginSearch(search: Record<string, unknown>): LoginSearc
   if (typeof reason === 'string' && (SIGNED_OUT_REASONS as readonly string[]).includes(reason)) {
     out.reason = reason as LoginSearch['reason'];
   }
+  if (search.step === 'code') out.step = 'code';
   return out;
 }
 

@@ -35,23 +35,26 @@ describe('the login page', () => {
     expect(screen.getByRole('button', { name: 'Sign in' })).toBeTruthy();
   });
 
-  it('refuses a malformed address without calling the API, in a focused alert', async () => {
+  it('refuses a malformed address without calling the API, in an alert that describes the field', async () => {
     const user = userEvent.setup();
     const { api } = renderApp('/login');
     await user.type(await screen.findByLabelText('Email address'), 'ada@');
     await user.click(screen.getByRole('button', { name: 'Send code' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toBe('Enter your email address, like name@example.com.');
-    expect(document.activeElement).toBe(alert);
-    expect(screen.getByLabelText('Email address').getAttribute('aria-invalid')).toBe('true');
+    const field = screen.getByLabelText('Email address');
+    // Focus stays where correcting happens; the field is described by the alert.
+    expect(document.activeElement).toBe(field);
+    expect(field.getAttribute('aria-describedby')).toBe(alert.id);
+    expect(field.getAttribute('aria-invalid')).toBe('true');
     expect(api.count('POST', '/api/auth/passwordless/start')).toBe(0);
   });
 
-  it('renders problem codes as plain sentences and moves focus to them', async () => {
+  it('renders problem codes as plain sentences, focus staying in the field', async () => {
     const api = new FakeApi();
     api.override((call) =>
       call.path === '/api/auth/passwordless/start'
-        ? problemAnswer('rate_limited', { retryAfterSeconds: 40 })
+        ? problemAnswer('rate_limited', { retryAfterSeconds: 1200 })
         : undefined,
     );
     const user = userEvent.setup();
@@ -59,26 +62,29 @@ describe('the login page', () => {
     await user.type(await screen.findByLabelText('Email address'), ADA);
     await user.click(screen.getByRole('button', { name: 'Send code' }));
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toBe('Too many requests. Try again in 40 seconds.');
-    expect(document.activeElement).toBe(alert);
+    expect(alert.textContent).toBe('Too many requests. Try again in 20 minutes.');
+    expect(document.activeElement).toBe(screen.getByLabelText('Email address'));
   });
 
-  it('shows a wrong code as an alert, and focuses it again on a second wrong code', async () => {
+  it('shows a wrong code as an alert that describes the field, focus staying in the field', async () => {
     const { user } = await toCodeStep();
     const code = screen.getByLabelText('Verification code');
     await user.type(code, '000000');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toBe('That code is not right. Check the email and try again.');
-    expect(document.activeElement).toBe(alert);
-    await user.click(code);
+    expect(document.activeElement).toBe(code);
+    expect(code.getAttribute('aria-describedby')?.split(' ')).toContain(alert.id);
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
-    await waitFor(() => expect(document.activeElement).toBe(screen.getByRole('alert')));
+    await waitFor(() => expect(document.activeElement).toBe(code));
   });
 
   it.each([
     ['code_expired', 'That code has expired. Ask for a new one with Resend code.'],
-    ['too_many_attempts', 'Too many wrong codes. Try again in a moment.'],
+    [
+      'too_many_attempts',
+      'That code no longer works after three wrong tries. Ask for a new code with Resend code.',
+    ],
     ['upstream_unavailable', 'Sign-in is unavailable right now. Try again in a moment.'],
   ] as const)('says what %s means', async (code, sentence) => {
     const api = new FakeApi();

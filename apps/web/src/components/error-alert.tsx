@@ -8,13 +8,22 @@ export interface AlertMessage {
 
 /**
  * An error in plain words, announced (role="alert") and focused, so keyboard and screen
- * reader users land on it. Renders nothing without a message.
+ * reader users land on it. Renders nothing without a message. With `focus={false}` the page
+ * keeps focus where correcting happens (a form field the alert describes).
  */
-export function ErrorAlert({ message, id }: { message: AlertMessage | null; id?: string }) {
+export function ErrorAlert({
+  message,
+  id,
+  focus = true,
+}: {
+  message: AlertMessage | null;
+  id?: string;
+  focus?: boolean;
+}) {
   const ref = useRef<HTMLParagraphElement>(null);
   useEffect(() => {
-    if (message) ref.current?.focus();
-  }, [message]);
+    if (message && focus) ref.current?.focus();
+  }, [message, focus]);
   if (!message) return null;
   return (
     <p ref={ref} id={id} role="alert" tabIndex={-1} className="alert">

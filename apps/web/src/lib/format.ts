@@ -1,7 +1,11 @@
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const zone = new Intl.DateTimeFormat(undefined, { timeZoneName: 'short' });
 
 export function formatDateTime(iso: string): string {
-  return dateTime.format(new Date(iso));
+  // With the time zone ("Jan 8, 2030, 10:00 AM UTC"): a time alone is ambiguous.
+  const date = new Date(iso);
+  const name = zone.formatToParts(date).find((p) => p.type === 'timeZoneName')?.value;
+  return name ? `${dateTime.format(date)} ${name}` : dateTime.format(date);
 }
 
 /** `Account_Tier__c` → "Account tier", `FirstName` → "First name". */

@@ -46,7 +46,11 @@ function sentence(code: ClientErrorCode, activity: Activity, retryAfterSeconds?:
     case 'code_expired':
       return 'That code has expired. Ask for a new one with Resend code.';
     case 'too_many_attempts':
-      return `Too many wrong codes. Try again ${waitPhrase(retryAfterSeconds)}.`;
+      // Past the address's budget the API locks it for minutes; before that, this is Auth0
+      // killing a code after three wrong tries: only a new code helps.
+      if (retryAfterSeconds && retryAfterSeconds > 60)
+        return `Too many wrong codes for this address. Try again ${waitPhrase(retryAfterSeconds)}.`;
+      return 'That code no longer works after three wrong tries. Ask for a new code with Resend code.';
     case 'rate_limited':
       return `Too many requests. Try again ${waitPhrase(retryAfterSeconds)}.`;
     case 'upstream_unavailable':

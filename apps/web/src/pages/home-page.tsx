@@ -1,4 +1,6 @@
 import { getRouteApi } from '@tanstack/react-router';
+import { useRef } from 'react';
+import { usePage } from '../lib/page';
 import { fieldLabel, fieldValue, formatDateTime } from '../lib/format';
 
 const route = getRouteApi('/_authenticated/');
@@ -7,9 +9,13 @@ export function HomePage() {
   const { me } = route.useRouteContext();
   const { user, eligibility, session } = me;
   const { recordId, ...fields } = eligibility;
+  const heading = useRef<HTMLHeadingElement>(null);
+  usePage('Home', heading);
   return (
     <main className="page">
-      <h1>Welcome{user.name ? `, ${user.name}` : ''}</h1>
+      <h1 ref={heading} tabIndex={-1}>
+        Welcome{user.name ? `, ${user.name}` : ''}
+      </h1>
       <p>
         You are signed in as <strong className="email">{user.email}</strong>
         {user.emailVerified ? ' (verified)' : ''}.

@@ -3,7 +3,10 @@
 // first paint of /login needs only the email step. It reads the same whether or not the
 // address may sign in.
 import { useRouter, getRouteApi } from '@tanstack/react-router';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { ApiError } from '../api/api-error';
+import { saveProgress, type LoginProgress } from '../lib/login-progress';
+import { waitPhrase } from '../lib/messages';
 import { DEV_MAILBOX_PATH } from '../api/api-client';
 import type { ContractModule } from '../api/contract';
 import { alertMessage, ErrorAlert, type AlertMessage } from '../components/error-alert';
@@ -20,6 +23,32 @@ function digits(value: string): string {
 function minutes(seconds: number): string {
   const m = Math.max(1, Math.round(seconds / 60));
   return `${m} minute${m === 1 ? '' : 's'}`;
+}
+
+/**
+ * When starting is refused with a wait, whether the person should be on the code step anyway:
+ * a code went out to this address moments ago (before a reload, or in another tab), or the
+ * hourly limit is reached and the newest code still works. Here rather than in
+ * login-page.tsx to keep /login's first load small.
+ */
+export function stayOnCodeStep(
+  err: ApiError,
+  email: string,
+  again: boolean,
+  progress: LoginProgress | undefined,
+): { progress: LoginProgress; status: string } | undefined {
+  const wait = err.retryAfterSeconds;
+  if (!wait || !(again || wait <= 60 || progress?.email === email)) return undefined;
+  return {
+    progress: {
+      email,
+      expiresInSeconds: progress?.expiresInSeconds ?? 180,
+      resendAt: Date.now() + wait * 1000,
+    },
+    status: again
+      ? `You have asked for several codes: the newest one still works. You can ask for another ${waitPhrase(wait)}.`
+      : 'We sent this address a code a moment ago: enter it here.',
+  };
 }
 
 export interface CodeStepProps {
@@ -50,8 +79,25 @@ export default function CodeStep(props: CodeStepProps) {
   const secondsLeft = useSecondsUntil(props.resendAt);
   const errorId = `${ids}-error`;
 
-  // A new code makes the typed one useless.
-  useEffect(() => setCode(''), [props.resendAt]);
+  const input = useRef<HTMLInputElement>(null);
+  const resendButton = useRef<HTMLButtonElement>(null);
+  const [deadCode, setDeadCode] = useState(false);
+
+  // A new code makes the typed one useless; focus goes back to the field for the new one.
+  useEffect(() => {
+    setCode('');
+    setDeadCode(false);
+    input.current?.focus();
+  }, [props.resendAt]);
+
+  // An error keeps focus where correcting happens: the field (which the alert describes), or
+  // Resend code when the code is dead and only a new one helps.
+  useEffect(() => {
+    if (!error) return;
+    const resend = resendButton.current;
+    if (deadCode && resend && !resend.disabled) resend.focus();
+    else input.current?.focus();
+  }, [error, deadCode]);
 
   // The local mailbox exists only when the API runs on the emulators; ask once, when needed.
   useEffect(() => {
@@ -77,11 +123,17 @@ export default function CodeStep(props: CodeStepProps) {
     setStatus('');
     try {
       const me = await api.verify(email, parsed.data);
+      saveProgress(undefined);
       session.signedIn(me);
       channel.post({ type: 'signed-in' });
       await router.invalidate();
       await router.navigate({ href: search.redirect ?? '/', replace: true });
     } catch (err) {
+      setDeadCode(
+        err instanceof ApiError &&
+          err.code === 'too_many_attempts' &&
+          !((err.retryAfterSeconds ?? 0) > 60),
+      );
       fail(err, 'verify-code');
       setBusy(false);
     }
@@ -91,7 +143,7 @@ export default function CodeStep(props: CodeStepProps) {
     <>
       <form onSubmit={(e) => void onSubmit(e)} noValidate aria-busy={busy}>
         <h1>Check your email</h1>
-        <p>
+        <p id={`${ids}-about`}>
           If <strong className="email">{email}</strong> may sign in, we have sent it a 6-digit code.
           The code works for {minutes(props.expiresInSeconds)}.
         </p>
@@ -105,12 +157,13 @@ export default function CodeStep(props: CodeStepProps) {
           pattern="[0-9]*"
           autoFocus
           required
+          ref={input}
           value={code}
           aria-invalid={error ? true : undefined}
-          aria-describedby={error ? errorId : undefined}
+          aria-describedby={`${ids}-about${error ? ` ${errorId}` : ''}`}
           onChange={(e) => setCode(digits(e.target.value))}
         />
-        <ErrorAlert message={error} id={errorId} />
+        <ErrorAlert message={error} id={errorId} focus={false} />
         <button type="submit" disabled={busy}>
           Sign in
         </button>
@@ -119,6 +172,7 @@ export default function CodeStep(props: CodeStepProps) {
         <button
           type="button"
           className="secondary"
+          ref={resendButton}
           disabled={busy || secondsLeft > 0}
           aria-describedby={`${ids}-resend`}
           onClick={props.resend}

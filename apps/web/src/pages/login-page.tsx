@@ -3,9 +3,10 @@
 import { ApiError } from '../api/api-error';
 import { loadContract } from '../api/contract';
 import { getRouteApi } from '@tanstack/react-router';
-import { lazy, Suspense, useEffect, useId, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { alertMessage, ErrorAlert, type AlertMessage } from '../components/error-alert';
-import { errorMessage } from '../lib/messages';
+import { readProgress, saveProgress, type LoginProgress } from '../lib/login-progress';
+import { usePage } from '../lib/page';
 import type { SignedOutReason } from '../session/session-cache';
 
 const route = getRouteApi('/login');
@@ -19,8 +20,6 @@ const REASONS: Record<SignedOutReason, string | undefined> = {
 
 export type Activity = 'send-code' | 'verify-code';
 
-type Step = { kind: 'email' } | { kind: 'code'; email: string; expiresInSeconds: number };
-
 // The code step is not needed to paint /login: its own chunk, fetched when an address is
 // sent (alongside the start request, so it is there when the answer is).
 const loadCodeStep = () => import('./login-code-step');
@@ -29,14 +28,34 @@ const CodeStep = lazy(loadCodeStep);
 export function LoginPage() {
   const { api } = route.useRouteContext();
   const search = route.useSearch();
-  const [step, setStep] = useState<Step>({ kind: 'email' });
-  const [email, setEmail] = useState('');
+  const navigate = route.useNavigate();
+  // The step is in the URL (?step=code, so Back and Forward move between the steps); the
+  // address and timings in sessionStorage (so a reload stays on the code step).
+  const [progress, setProgress] = useState(readProgress);
+  const step = search.step === 'code' ? progress : undefined;
+  const [email, setEmail] = useState(() => progress?.email ?? '');
+  const emailRef = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AlertMessage | null>(null);
   const [status, setStatus] = useState(search.reason ? (REASONS[search.reason] ?? '') : '');
-  const [resendAt, setResendAt] = useState(0);
   const ids = useId();
   const errorId = `${ids}-error`;
+  usePage(step ? 'Check your email' : 'Sign in');
+
+  // A slow answer (Auth0 or Salesforce taking seconds) says so after one second.
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    setSlow(false);
+    if (!busy) return;
+    const timer = setTimeout(() => setSlow(true), 1000);
+    return () => clearTimeout(timer);
+  }, [busy]);
+
+  // Errors on this step are about the address: focus stays in the field, which the alert
+  // describes, so correcting it needs no Shift+Tab.
+  useEffect(() => {
+    if (error && !step) emailRef.current?.focus();
+  }, [error, step]);
 
   // The schemas that check what is typed (and what the API answers) are not needed to paint
   // this page: fetch them once it is on screen and the browser is idle.
@@ -50,8 +69,15 @@ export function LoginPage() {
     return () => clearTimeout(timer);
   }, []);
 
+  // The sentences for problem codes are a chunk of their own, fetched on the first error, to
+  // keep /login's first load small. If even that fails, the network is the likely cause.
   function fail(err: unknown, activity: Activity) {
-    setError(alertMessage(errorMessage(err, activity)));
+    void import('../lib/messages')
+      .then(
+        (m) => m.errorMessage(err, activity),
+        () => 'We could not reach Portcullis. Check your connection and try again.',
+      )
+      .then((text) => setError(alertMessage(text)));
   }
 
   /** The schemas, or undefined once the person has been told they could not be fetched. */
@@ -67,15 +93,34 @@ export function LoginPage() {
     try {
       // Under a flood the API asks for a proof of work first (see flood-challenge.ts).
       const started = await api.start(address, () => setStatus('Checking your browser…'));
-      setStep({ kind: 'code', email: address, expiresInSeconds: started.expiresInSeconds });
-      setResendAt(Date.now() + started.resendAfterSeconds * 1000);
+      toCodeStep({
+        email: address,
+        expiresInSeconds: started.expiresInSeconds,
+        resendAt: Date.now() + started.resendAfterSeconds * 1000,
+      });
       setStatus(again ? 'We sent a new code. Only the newest code works.' : '');
     } catch (err) {
       setStatus('');
+      // A wait for this address: stay on (or go to) the code step (see stayOnCodeStep).
+      const stay =
+        err instanceof ApiError && err.code === 'rate_limited'
+          ? (await loadCodeStep()).stayOnCodeStep(err, address, again, progress)
+          : undefined;
+      if (stay) {
+        toCodeStep(stay.progress);
+        setStatus(stay.status);
+        return;
+      }
       fail(err, 'send-code');
     } finally {
       setBusy(false);
     }
+  }
+
+  function toCodeStep(next: LoginProgress) {
+    saveProgress(next);
+    setProgress(next);
+    if (search.step !== 'code') void navigate({ search: { ...search, step: 'code' } });
   }
 
   async function onSubmitEmail(event: FormEvent) {
@@ -91,7 +136,7 @@ export function LoginPage() {
   }
 
   function changeEmail() {
-    setStep({ kind: 'email' });
+    void navigate({ search: { ...search, step: undefined } });
     setError(null);
     setStatus('');
   }
@@ -99,7 +144,7 @@ export function LoginPage() {
   return (
     <main className="page narrow">
       <p className="brand">Portcullis</p>
-      {step.kind === 'email' ? (
+      {!step ? (
         <form onSubmit={(e) => void onSubmitEmail(e)} noValidate aria-busy={busy}>
           <h1>Sign in</h1>
           <p>We will email you a 6-digit code. No password needed.</p>
@@ -113,12 +158,13 @@ export function LoginPage() {
             spellCheck={false}
             autoFocus
             required
+            ref={emailRef}
             value={email}
             aria-invalid={error ? true : undefined}
             aria-describedby={error ? errorId : undefined}
             onChange={(e) => setEmail(e.target.value)}
           />
-          <ErrorAlert message={error} id={errorId} />
+          <ErrorAlert message={error} id={errorId} focus={false} />
           <button type="submit" disabled={busy}>
             Send code
           </button>
@@ -128,7 +174,7 @@ export function LoginPage() {
           <CodeStep
             email={step.email}
             expiresInSeconds={step.expiresInSeconds}
-            resendAt={resendAt}
+            resendAt={step.resendAt}
             ids={ids}
             busy={busy}
             setBusy={setBusy}
@@ -143,7 +189,7 @@ export function LoginPage() {
         </Suspense>
       )}
       <p role="status" className="status">
-        {status}
+        {status || (slow ? (step ? 'Signing you in…' : 'Sending your code…') : '')}
       </p>
     </main>
   );

@@ -1,6 +1,8 @@
 import { Link } from '@tanstack/react-router';
+import { usePage } from '../lib/page';
 
 export function NotFound() {
+  usePage('Page not found');
   return (
     <main className="page narrow">
       <h1>There is nothing here</h1>

@@ -1,12 +1,27 @@
 import { useRouter, type ErrorComponentProps } from '@tanstack/react-router';
-import { useState } from 'react';
-import { alertMessage, ErrorAlert } from '../components/error-alert';
-import { errorMessage } from '../lib/messages';
+import { useEffect, useState } from 'react';
+import { alertMessage, ErrorAlert, type AlertMessage } from '../components/error-alert';
+import { usePage } from '../lib/page';
 
 /** When a route could not load (the API or a service behind it is down): say so, offer a retry. */
 export function RouteError({ error }: ErrorComponentProps) {
   const router = useRouter();
-  const [message] = useState(() => alertMessage(errorMessage(error, 'load-session')));
+  usePage('Could not load this page');
+  const [message, setMessage] = useState<AlertMessage | null>(null);
+  // The sentences are their own chunk (kept out of /login's first load); if loading it is what
+  // failed, a plain sentence still shows.
+  useEffect(() => {
+    let live = true;
+    void import('../lib/messages')
+      .then(
+        (m) => m.errorMessage(error, 'load-session'),
+        () => 'Something went wrong on our side. Try again.',
+      )
+      .then((text) => live && setMessage(alertMessage(text)));
+    return () => {
+      live = false;
+    };
+  }, [error]);
   return (
     <main className="page narrow">
       <h1>We could not load this page</h1>

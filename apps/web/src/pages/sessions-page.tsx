@@ -7,6 +7,7 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { isApiError } from '../api/api-error';
 import { alertMessage, ErrorAlert, type AlertMessage } from '../components/error-alert';
 import { formatDateTime } from '../lib/format';
+import { usePage } from '../lib/page';
 import { errorMessage, type Activity } from '../lib/messages';
 import { signedOutReason } from '../session/session-cache';
 
@@ -24,6 +25,8 @@ export function SessionsPage() {
   const { api, session, me } = route.useRouteContext();
   const router = useRouter();
   const ids = useId();
+  const heading = useRef<HTMLHeadingElement>(null);
+  usePage('Your sessions', heading);
   const [sessions, setSessions] = useState<SessionSummary[] | null>(null);
   const [loading, setLoading] = useState(true);
   // A change is running: every action waits for it (one change at a time).
@@ -127,7 +130,9 @@ export function SessionsPage() {
 
   return (
     <main className="page">
-      <h1>Your sessions</h1>
+      <h1 ref={heading} tabIndex={-1}>
+        Your sessions
+      </h1>
       <p>
         You are signed in as <strong className="email">{me.user.email}</strong>. Each browser you
         sign in with has its own session. If you do not recognise one, end it.

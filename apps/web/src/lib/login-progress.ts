@@ -1,0 +1,30 @@
+// Where sign-in got to, kept per tab in sessionStorage so that a reload, Back/Forward or a
+// lost page still lets the person enter the code already in their inbox. Only the address
+// and the timings: never a code or a token.
+export interface LoginProgress {
+  email: string;
+  /** How long a code works, as the start answer said. */
+  expiresInSeconds: number;
+  /** When Resend code may be used again (ms since the epoch). */
+  resendAt: number;
+}
+
+const KEY = 'portcullis.login';
+
+export function readProgress(): LoginProgress | undefined {
+  try {
+    const value = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as LoginProgress | null;
+    return value && typeof value.email === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveProgress(progress: LoginProgress | undefined): void {
+  try {
+    if (progress) sessionStorage.setItem(KEY, JSON.stringify(progress));
+    else sessionStorage.removeItem(KEY);
+  } catch {
+    // Storage refused (private mode, quota): the page still works, it just forgets on reload.
+  }
+}
