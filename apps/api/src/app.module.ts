@@ -8,6 +8,7 @@ import { DevMailboxModule } from './dev-mailbox/dev-mailbox.module';
 import { GreetingModule } from './example/greeting.module';
 import { HealthModule } from './health/health.module';
 import { MeModule } from './me/me.module';
+import { MetricsModule } from './ops/metrics.module';
 import { PasswordlessModule } from './passwordless/passwordless.module';
 import { SessionModule } from './session/session.module';
 import { SharedStateModule } from './shared-state/shared-state.module';
@@ -20,6 +21,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        MetricsModule,
         SharedStateModule.forRoot(config),
         AbuseModule,
         AuditModule,

@@ -30,7 +30,12 @@ const TOKEN_FAULTS = new Set([
 ]);
 
 /** Codes after which the browser's cookie names nothing: it is cleared. */
-const SESSION_OVER = new Set(['unauthenticated', 'session_expired', 'not_eligible']);
+const SESSION_OVER = new Set([
+  'unauthenticated',
+  'session_expired',
+  'not_eligible',
+  'access_denied',
+]);
 
 const keysUnavailable = () =>
   new DomainError('upstream_unavailable', 'Sign-in keys are unavailable. Try again shortly.', {

@@ -94,11 +94,21 @@ describe(Auth0Client.name, () => {
       expect(start!.headers['auth0-forwarded-for']).toBeUndefined();
     });
 
-    it('maps 429 to rate_limited with Retry-After', async () => {
+    it("maps 429 to rate_limited with Retry-After from Auth0's x-ratelimit-reset (epoch seconds)", async () => {
       emulator.setFaults({ status: 429, paths: ['/passwordless/start'] });
       const err = await domainError(client.sendCode(newEmail(), IP));
       expect(err.code).toBe('rate_limited');
-      expect(err.extra.retryAfterSeconds).toBe(30);
+      // The emulator's bucket refills 30 s after its clock (the same as ours here).
+      expect(err.extra.retryAfterSeconds).toBeGreaterThanOrEqual(29);
+      expect(err.extra.retryAfterSeconds).toBeLessThanOrEqual(31);
+    });
+
+    it("counts Retry-After from x-ratelimit-reset on the API's clock (the emulator's 100 s ahead)", async () => {
+      offsetMs = 100_000;
+      emulator.setFaults({ status: 429, paths: ['/passwordless/start'] });
+      const err = await domainError(client.sendCode(newEmail(), IP));
+      expect(err.extra.retryAfterSeconds).toBeGreaterThanOrEqual(129);
+      expect(err.extra.retryAfterSeconds).toBeLessThanOrEqual(131);
     });
 
     it('maps 503 to upstream_unavailable', async () => {
@@ -184,9 +194,38 @@ describe(Auth0Client.name, () => {
       emulator.setFaults({ status: 429, paths: ['/oauth/token'] });
       const err = await domainError(client.loginWithCode(email, codeFor(email), IP));
       expect(err.code).toBe('rate_limited');
-      expect(err.extra.retryAfterSeconds).toBe(30);
+      expect(err.extra.retryAfterSeconds).toBeGreaterThanOrEqual(29);
+      expect(err.extra.retryAfterSeconds).toBeLessThanOrEqual(31);
       // No automatic retries: Auth0 saw one request.
       expect(emulator.requests().filter((r) => r.path === '/oauth/token')).toHaveLength(1);
+    });
+
+    it('maps a blocked user (401 unauthorized "user is blocked") to access_denied, never "try again shortly"', async () => {
+      const email = newEmail();
+      emulator.setUser({ email, blocked: true });
+      await client.sendCode(email, undefined);
+      const err = await domainError(client.loginWithCode(email, codeFor(email), IP));
+      expect(err.code).toBe('access_denied');
+      expect(err.message).toMatch(/blocked/);
+      expect(err.message).not.toMatch(/shortly/);
+      expect(err.extra.retryAfterSeconds).toBeUndefined();
+    });
+
+    it("maps an Action's denial (403 access_denied) to access_denied", async () => {
+      const email = newEmail();
+      await client.sendCode(email, undefined);
+      emulator.setFaults({ status: 403, paths: ['/oauth/token'] });
+      const err = await domainError(client.loginWithCode(email, codeFor(email), IP));
+      expect(err.code).toBe('access_denied');
+      expect(err.message).toMatch(/administrator/);
+    });
+
+    it('maps an audience Auth0 does not know (403 access_denied "Service not found", our configuration) to upstream_unavailable', async () => {
+      const misconfigured = clientFor({ AUTH0_AUDIENCE: 'https://nothing.example' });
+      const email = newEmail();
+      await client.sendCode(email, undefined);
+      const err = await domainError(misconfigured.loginWithCode(email, codeFor(email), IP));
+      expect(err.code).toBe('upstream_unavailable');
     });
 
     it('maps a dropped connection to upstream_unavailable', async () => {
@@ -230,6 +269,14 @@ describe(Auth0Client.name, () => {
       await client.refresh(first.refreshToken!, undefined);
       const err = await domainError(client.refresh(first.refreshToken!, undefined));
       expect(err.code).toBe('session_expired');
+    });
+
+    it('maps a user blocked after sign-in to access_denied', async () => {
+      const email = newEmail();
+      const first = await signIn(email);
+      emulator.setUser({ email, blocked: true });
+      const err = await domainError(client.refresh(first.refreshToken!, undefined));
+      expect(err.code).toBe('access_denied');
     });
 
     it('maps 503 to upstream_unavailable, not session_expired', async () => {

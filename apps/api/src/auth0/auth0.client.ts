@@ -2,10 +2,12 @@
 // AuthenticationClient. It maps Auth0's answers to the contract's error codes and forwards
 // the end user's IP as `auth0-forwarded-for` ("Trust Token Endpoint IP Header"), so Auth0's
 // per-IP limits and brute-force protection see users, not this server.
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AuthApiError, AuthenticationClient, type InitOverrideFunction } from 'auth0/legacy';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
+import { MetricsService, type UpstreamOutcome } from '../ops/metrics.service';
 
 export interface Auth0Tokens {
   accessToken: string;
@@ -19,6 +21,10 @@ export interface Auth0Tokens {
 // Auth0's error_description strings for the passwordless OTP grant (docs/upstream.md).
 const EXPIRED = /expired/i;
 const MAX_ATTEMPTS = /maximum number of attempts/i;
+
+/** An answer from Auth0 below 500 is a refusal (wrong code, blocked, limited); the rest failed. */
+const upstreamOutcome = (err: unknown): UpstreamOutcome =>
+  err instanceof AuthApiError && err.statusCode < 500 ? 'refused' : 'failed';
 
 function forwardedFor(ip: string | undefined): InitOverrideFunction | undefined {
   if (!ip) return undefined;
@@ -41,10 +47,41 @@ function decodeJwtPayload(jwt: string): Record<string, unknown> {
   }
 }
 
-function retryAfter(err: AuthApiError): number | undefined {
-  const raw = err.headers?.get?.('retry-after');
-  const n = raw ? Number(raw) : NaN;
-  return Number.isFinite(n) && n >= 0 ? Math.ceil(n) : undefined;
+/**
+ * Seconds until Auth0's rate-limit bucket refills, from `x-ratelimit-reset` (epoch seconds),
+ * the header Auth0 documents on its 429s; it documents no `Retry-After`
+ * (https://auth0.com/docs/troubleshoot/customer-support/operational-policies/rate-limit-policy).
+ * At least 1 s; a reset in the past or unreadable gives undefined.
+ */
+function secondsToReset(err: AuthApiError, nowMs: number): number | undefined {
+  const raw = err.headers?.get?.('x-ratelimit-reset');
+  const reset = raw ? Number(raw) : NaN;
+  if (!Number.isFinite(reset)) return undefined;
+  const seconds = Math.ceil(reset - nowMs / 1000);
+  return seconds > 0 ? Math.min(seconds, 3600) : undefined;
+}
+
+/**
+ * Auth0 refusing this person (not our configuration, not a wrong code), and the sentence that
+ * tells them what to do. Sources (docs/upstream.md): a blocked user is 401 `unauthorized`
+ * "user is blocked" (https://auth0.com/docs/manage-users/user-accounts/block-and-unblock-users);
+ * an Action's `api.access.deny(reason)` is 403 `access_denied` with the Action's reason
+ * (https://auth0.com/docs/customize/actions/explore-triggers/signup-and-login-triggers/login-trigger/post-login-api-object);
+ * MFA is 403 `mfa_required` (https://auth0.com/docs/secure/multi-factor-authentication/authenticate-using-ropg-flow-with-mfa);
+ * bot detection is `requires_verification` (Auth0.Android AuthenticationException.isVerificationRequired).
+ * 401 `access_denied` "Unauthorized" (client secret) and 403 `access_denied`
+ * "Service not found" (audience) are our configuration, not the person: not listed here.
+ */
+function refusal(statusCode: number, error: string, description: string): string | undefined {
+  if (error === 'unauthorized' && statusCode === 401)
+    return 'This account is blocked from signing in. Ask your administrator to unblock it.';
+  if (error === 'access_denied' && statusCode === 403 && !/^Service not found/i.test(description))
+    return "Sign-in was refused for this account by your organisation's sign-in rules. Ask your administrator why.";
+  if (error === 'mfa_required')
+    return 'This account needs multi-factor authentication, which this sign-in does not offer. Ask your administrator to exempt this application from it.';
+  if (error === 'requires_verification')
+    return 'Sign-in asked for a human check that this sign-in cannot show. Ask your administrator to turn bot detection off for this application.';
+  return undefined;
 }
 
 @Injectable()
@@ -53,7 +90,11 @@ export class Auth0Client {
   private readonly client: AuthenticationClient;
   private readonly cfg: AppConfig['auth0'];
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Optional() private readonly clock: Clock = new Clock(),
+    @Optional() private readonly metrics: MetricsService = new MetricsService(),
+  ) {
     this.cfg = config.auth0;
     this.client = new AuthenticationClient({
       domain: this.cfg.domain,
@@ -66,7 +107,9 @@ export class Auth0Client {
   /** Asks Auth0 to email a one-time code. */
   async sendCode(email: string, clientIp: string | undefined): Promise<void> {
     try {
-      await this.client.passwordless.sendEmail({ email, send: 'code' }, forwardedFor(clientIp));
+      await this.timed('start', () =>
+        this.client.passwordless.sendEmail({ email, send: 'code' }, forwardedFor(clientIp)),
+      );
     } catch (err) {
       throw this.mapError('start', err);
     }
@@ -79,9 +122,11 @@ export class Auth0Client {
     clientIp: string | undefined,
   ): Promise<Auth0Tokens> {
     try {
-      const { data } = await this.client.passwordless.loginWithEmail(
-        { email, code, audience: this.cfg.audience, scope: this.cfg.scope },
-        { initOverrides: forwardedFor(clientIp) },
+      const { data } = await this.timed('verify', () =>
+        this.client.passwordless.loginWithEmail(
+          { email, code, audience: this.cfg.audience, scope: this.cfg.scope },
+          { initOverrides: forwardedFor(clientIp) },
+        ),
       );
       return this.tokens(data);
     } catch (err) {
@@ -92,9 +137,11 @@ export class Auth0Client {
   /** Trades a refresh token for new tokens (Auth0 rotates the refresh token). */
   async refresh(refreshToken: string, clientIp: string | undefined): Promise<Auth0Tokens> {
     try {
-      const { data } = await this.client.oauth.refreshTokenGrant(
-        { refresh_token: refreshToken },
-        { initOverrides: forwardedFor(clientIp) },
+      const { data } = await this.timed('refresh', () =>
+        this.client.oauth.refreshTokenGrant(
+          { refresh_token: refreshToken },
+          { initOverrides: forwardedFor(clientIp) },
+        ),
       );
       return this.tokens(data);
     } catch (err) {
@@ -105,7 +152,9 @@ export class Auth0Client {
   /** Revokes a refresh token (and its rotation family). Auth0 answers 200 for unknown ones. */
   async revoke(refreshToken: string): Promise<void> {
     try {
-      await this.client.oauth.revokeRefreshToken({ token: refreshToken });
+      await this.timed('revoke', () =>
+        this.client.oauth.revokeRefreshToken({ token: refreshToken }),
+      );
     } catch (err) {
       throw this.mapError('revoke', err);
     }
@@ -118,10 +167,12 @@ export class Auth0Client {
   async userInfo(accessToken: string): Promise<Record<string, unknown> | null> {
     let res: Response;
     try {
-      res = await fetch(`https://${this.cfg.domain}/userinfo`, {
-        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-        signal: AbortSignal.timeout(this.cfg.timeoutMs),
-      });
+      res = await this.timed('userinfo', () =>
+        fetch(`https://${this.cfg.domain}/userinfo`, {
+          headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+          signal: AbortSignal.timeout(this.cfg.timeoutMs),
+        }),
+      );
     } catch (err) {
       this.logger.warn({
         msg: 'auth0 unreachable',
@@ -145,6 +196,11 @@ export class Auth0Client {
     }
     const body: unknown = await res.json().catch(() => null);
     return typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : null;
+  }
+
+  /** Times one call for portcullis_upstream_request_duration_seconds. */
+  private timed<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    return this.metrics.timed('auth0', operation, upstreamOutcome, work);
   }
 
   private tokens(data: {
@@ -174,9 +230,26 @@ export class Auth0Client {
       if (op === 'refresh' && error === 'invalid_grant') {
         return new DomainError('session_expired', 'Your session has ended. Sign in again.');
       }
+      const refused =
+        op === 'verify' || op === 'refresh' ? refusal(statusCode, error, description) : undefined;
+      if (refused) {
+        // The person, not us: their sign-in can't succeed until an administrator acts. The
+        // upstream description (an Action's text) stays out of logs and answers.
+        this.logger.warn({ msg: 'auth0 refused the user', op, status: statusCode, error });
+        return new DomainError('access_denied', refused);
+      }
+      if (statusCode === 429 && error === 'too_many_attempts') {
+        // Brute-force protection blocked this address (from this IP); it lifts when an
+        // administrator unblocks it or after Auth0's block period.
+        return new DomainError(
+          'too_many_attempts',
+          'Too many failed sign-ins for this account. Try again later, or ask your administrator to unblock it.',
+          { retryAfterSeconds: secondsToReset(err, this.clock.now()) ?? 900 },
+        );
+      }
       if (statusCode === 429) {
         return new DomainError('rate_limited', 'Too many requests. Try again later.', {
-          retryAfterSeconds: retryAfter(err) ?? 60,
+          retryAfterSeconds: secondsToReset(err, this.clock.now()) ?? 60,
         });
       }
       // 401/403 other than the above are our configuration (client secret, grant types,

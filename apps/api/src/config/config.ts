@@ -173,6 +173,8 @@ const EnvSchema = z.object({
   // The flood challenge's work: the largest counter a solver may have to try (one SHA-256
   // each; a browser tries ≈ 45,000 a second, so the default costs it 0.5–1 s).
   CHALLENGE_DIFFICULTY: intFrom(2, 10_000_000).default(50_000),
+  // Bearer token of GET /api/metrics; unset, the route does not exist (404).
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export interface AppConfig {
@@ -237,6 +239,8 @@ export interface AppConfig {
     /** Past startsGlobalPerMinute: the proof-of-work's largest counter. */
     challengeDifficulty: number;
   };
+  /** Bearer token of GET /api/metrics; undefined: no metrics route. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -361,6 +365,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
       failedCodesPerIpPerHour: e.FAILED_CODES_PER_IP_PER_HOUR,
       challengeDifficulty: e.CHALLENGE_DIFFICULTY,
     },
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

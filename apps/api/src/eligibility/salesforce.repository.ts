@@ -3,12 +3,13 @@
 // refresh token, so a custom refreshFn logs in again, capped so an org that keeps answering
 // 401 cannot make us loop; every call has a deadline (jsforce's default is 30 minutes) and
 // no automatic retries. Any failure is "upstream unavailable": eligibility fails closed.
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 // The core alone: the package's index also loads every API (bulk, metadata, streaming, …),
 // which costs ≈7 MB of RSS for nothing we use.
 import { Connection } from '@jsforce/jsforce-node/lib/core';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { DomainError } from '../common/domain-error';
+import { MetricsService } from '../ops/metrics.service';
 import { EligibilityRepository, type EligibilityRecord } from './eligibility.types';
 import { buildEligibilityQuery } from './soql';
 
@@ -44,7 +45,10 @@ export class SalesforceRepository extends EligibilityRepository {
   private connecting: Promise<Connection> | undefined;
   private loginTimes: number[] = [];
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Optional() private readonly metrics: MetricsService = new MetricsService(),
+  ) {
     super();
     this.cfg = config.salesforce;
   }
@@ -80,10 +84,12 @@ export class SalesforceRepository extends EligibilityRepository {
   /** Runs one Salesforce call under the deadline; maps every failure to upstream_unavailable. */
   private async call<T>(what: string, work: (conn: Connection) => Promise<T>): Promise<T> {
     try {
-      return await withDeadline(
-        `Salesforce ${what}`,
-        this.cfg.timeoutMs,
-        this.connection().then(work),
+      return await this.metrics.timed(
+        'salesforce',
+        what,
+        // jsforce names errors after Salesforce's errorCode (INVALID_FIELD, REQUEST_LIMIT_EXCEEDED).
+        (err) => (err instanceof Error && /^[A-Z][A-Z_]+$/.test(err.name) ? 'refused' : 'failed'),
+        () => withDeadline(`Salesforce ${what}`, this.cfg.timeoutMs, this.connection().then(work)),
       );
     } catch (err) {
       const name = err instanceof Error ? err.name : 'unknown';
@@ -109,6 +115,10 @@ export class SalesforceRepository extends EligibilityRepository {
         },
         { cause: err },
       );
+    } finally {
+      // Salesforce reports the org's API usage on every answer; jsforce keeps the latest.
+      const usage = this.conn?.limitInfo?.apiUsage;
+      if (usage) this.metrics.salesforceApiUsage(usage.used, usage.limit);
     }
   }
 

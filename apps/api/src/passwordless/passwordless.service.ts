@@ -2,7 +2,7 @@
 // answers the same way — same status, body and timing — whatever the answer was. Verify
 // answers alike too: every address's guess goes to Auth0, and an address that was sent no
 // code answers from a decoy that behaves as Auth0's code would (decoy-codes.ts).
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { MeResponse, StartResponse } from '@portcullis/shared';
 import { LimitExceeded, LimitsService, type VerifyReservation } from '../abuse/limits.service';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
@@ -10,6 +10,7 @@ import { Auth0Client, type Auth0Tokens } from '../auth0/auth0.client';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { DomainError } from '../common/domain-error';
 import { EligibilityService } from '../eligibility/eligibility.service';
+import { MetricsService } from '../ops/metrics.service';
 import type { EligibilityRecord } from '../eligibility/eligibility.types';
 import { SessionService, type LiveSession } from '../session/session.service';
 import { CODE_LIFETIME_SECONDS, DecoyCodes, wrongCode } from './decoy-codes';
@@ -42,6 +43,7 @@ export class PasswordlessService {
     private readonly limits: LimitsService,
     private readonly audit: AuditService,
     private readonly decoys: DecoyCodes,
+    @Optional() private readonly metrics: MetricsService = new MetricsService(),
   ) {}
 
   /**
@@ -50,7 +52,15 @@ export class PasswordlessService {
    * which addresses are eligible. A Salesforce failure is a 503 for every address alike.
    * `proof` is a solved flood challenge, needed only past the global start limit.
    */
-  async start(email: string, meta: RequestMeta, proof?: string): Promise<StartResponse> {
+  start(email: string, meta: RequestMeta, proof?: string): Promise<StartResponse> {
+    return this.metrics.counted(
+      (o) => this.metrics.start(o),
+      'accepted',
+      this.admit(email, meta, proof),
+    );
+  }
+
+  private async admit(email: string, meta: RequestMeta, proof?: string): Promise<StartResponse> {
     this.audit.record('code_requested', meta, { email });
     let admission;
     try {
@@ -109,7 +119,19 @@ export class PasswordlessService {
    * is asked; every failed guess counts against the address, across all the codes it was
    * sent, eligible or not.
    */
-  async verify(
+  verify(
+    email: string,
+    code: string,
+    meta: RequestMeta & { device: string },
+  ): Promise<{ me: MeResponse; session: LiveSession }> {
+    return this.metrics.counted(
+      (o) => this.metrics.verify(o),
+      'signed_in',
+      this.signIn(email, code, meta),
+    );
+  }
+
+  private async signIn(
     email: string,
     code: string,
     meta: RequestMeta & { device: string },

@@ -5,7 +5,7 @@
 // withdrawing eligibility, or by an operator. The store is the truth; this process keeps a
 // bounded cache of sessions it has seen (tokens decrypted, principal verified) so a request
 // on a known session touches nothing else.
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { MeResponse, SessionSummary } from '@portcullis/shared';
 import { AuditService, type RequestMeta } from '../audit/audit.service';
 import { Auth0Client, type Auth0Tokens } from '../auth0/auth0.client';
@@ -16,6 +16,7 @@ import { DomainError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { EligibilityService } from '../eligibility/eligibility.service';
 import type { EligibilityRecord } from '../eligibility/eligibility.types';
+import { MetricsService, outcomeOf } from '../ops/metrics.service';
 import { KeyRing } from './key-ring';
 import { SessionCookie } from './session-cookie';
 import { SessionStore, type SessionChanges, type SessionRef } from './session-store';
@@ -93,6 +94,8 @@ export class SessionService {
   private readonly live = new BoundedCache<string, LiveSession>(MAX_LIVE);
   /** When this process last revoked a refresh token of a person (see refreshTokens). */
   private readonly revokedLately = new BoundedCache<string, number>(10_000);
+  /** Whether the missing-refresh-token warning was logged (once per process). */
+  private warnedNoRefreshToken = false;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -103,6 +106,7 @@ export class SessionService {
     private readonly eligibility: EligibilityService,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    @Optional() private readonly metrics: MetricsService = new MetricsService(),
   ) {
     this.cfg = config.session;
     this.revocationDeletesGrant = config.auth0.revocationDeletesGrant;
@@ -133,6 +137,15 @@ export class SessionService {
         ? { name: claims.name }
         : {}),
     };
+    if (!tokens.refreshToken && !this.warnedNoRefreshToken) {
+      this.warnedNoRefreshToken = true;
+      this.logger.warn({
+        msg:
+          'Auth0 issued no refresh token: turn on "Allow Offline Access" in the Auth0 Dashboard ' +
+          '(Applications > APIs > this API > Settings) and keep offline_access in AUTH0_SCOPE. ' +
+          'Until then every session ends when its access token expires.',
+      });
+    }
     const { id, value } = this.cookie.issue();
     const stored: SessionTokens = {
       at: tokens.accessToken,
@@ -162,6 +175,7 @@ export class SessionService {
         userId: user.id,
         reason: 'evicted',
       });
+      this.metrics.sessionEnded('evicted');
     }
     const live: LiveSession = {
       record,
@@ -174,6 +188,7 @@ export class SessionService {
       confirmedAt: now,
     };
     this.live.set(id, live);
+    this.metrics.sessionCreated();
     return live;
   }
 
@@ -388,6 +403,7 @@ export class SessionService {
     if (!rt) {
       // No refresh token ("Allow Offline Access" off): the session lasts as long as its token.
       if (this.clock.now() < record.accessTokenExpiresAt) return live;
+      this.metrics.refresh('no_refresh_token');
       await this.endQuietly(live, 'refresh_refused', meta);
       throw new DomainError('session_expired', 'Your session cannot be renewed. Sign in again.');
     }
@@ -395,11 +411,17 @@ export class SessionService {
     try {
       tokens = await this.auth0.refresh(rt, meta.ip);
     } catch (err) {
-      if (err instanceof DomainError && err.code === 'session_expired') {
+      this.metrics.refresh(outcomeOf(err));
+      // Auth0 refusing the token, or the person (blocked, denied by an Action): it ends here.
+      if (err instanceof DomainError && ['session_expired', 'access_denied'].includes(err.code)) {
         // Another session of the person ended (and its token was revoked) since this one
         // began: with the tenant setting on, that revocation took this session's grant too.
         const revokedAt = this.revokedLately.get(record.user.id);
-        if (revokedAt !== undefined && revokedAt >= record.createdAt) {
+        if (
+          err.code === 'session_expired' &&
+          revokedAt !== undefined &&
+          revokedAt >= record.createdAt
+        ) {
           this.logger.warn({
             msg:
               'Auth0 refused a refresh token shortly after another session of the same person ended: ' +
@@ -435,6 +457,7 @@ export class SessionService {
     live.refreshAt = refreshAt(live.record.accessTokenExpiresAt, now);
     live.refreshedAt = now;
     live.principal = undefined;
+    this.metrics.refresh('ok');
     this.audit.record('session_refreshed', meta, { sid: record.handle, userId: record.user.id });
     return live;
   }
@@ -541,6 +564,7 @@ export class SessionService {
       (this.revocationDeletesGrant &&
         (await this.stored(this.store.listByUser(record.user.id))).length > 0);
     await this.revokeTokens(record, { othersRemain });
+    this.metrics.sessionEnded(reason);
     this.audit.record(reason === 'logout' ? 'logged_out' : 'session_ended', meta, {
       sid: record.handle,
       userId: record.user.id,

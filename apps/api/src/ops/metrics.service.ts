@@ -1,0 +1,134 @@
+// The operator's numbers, in Prometheus form (prom-client): the sign-in funnel, sessions,
+// refreshes, how long Auth0 and Salesforce take, and how much of Salesforce's daily API
+// allocation is spent. Every label value comes from a closed set (outcomes are the shared
+// error codes); no email, IP, id or token is ever a label. One registry per application
+// instance, so several apps in one process (tests) never share counters.
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DomainError } from '../common/domain-error';
+
+export type Upstream = 'auth0' | 'salesforce';
+
+/** How an upstream call ended: answered, refused (a 4xx: a wrong code, a bad token), failed. */
+export type UpstreamOutcome = 'ok' | 'refused' | 'failed';
+
+/** A bounded outcome label for a failure: the contract's error code, or `internal`. */
+export const outcomeOf = (err: unknown): string =>
+  err instanceof DomainError ? err.code : 'internal';
+
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly starts = new Counter({
+    name: 'portcullis_passwordless_starts_total',
+    help: 'Code requests (POST /api/auth/passwordless/start) by outcome: accepted, or the error code. Eligible and ineligible addresses are both "accepted".',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly verifies = new Counter({
+    name: 'portcullis_passwordless_verifies_total',
+    help: 'Code checks (POST /api/auth/passwordless/verify) by outcome: signed_in, or the error code.',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly created = new Counter({
+    name: 'portcullis_sessions_created_total',
+    help: 'Sessions created by a sign-in.',
+    registers: [this.registry],
+  });
+  private readonly ended = new Counter({
+    name: 'portcullis_sessions_ended_total',
+    help: 'Sessions ended, by reason (logout, ended_by_user, expired, refresh_refused, not_eligible, evicted, operator).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  private readonly refreshes = new Counter({
+    name: 'portcullis_refreshes_total',
+    help: 'Token refreshes at Auth0, by outcome: ok, no_refresh_token, or the error code.',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly upstream = new Histogram({
+    name: 'portcullis_upstream_request_duration_seconds',
+    help: 'Duration of calls to Auth0 and Salesforce, by service, operation and outcome (ok, refused, failed).',
+    labelNames: ['service', 'operation', 'outcome'],
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly salesforceUsage = new Gauge({
+    name: 'portcullis_salesforce_api_usage_ratio',
+    help: "Share of the Salesforce org's 24 h API allocation spent (Sforce-Limit-Info used/max), as last reported.",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'portcullis_' });
+  }
+
+  start(outcome: string): void {
+    this.starts.inc({ outcome });
+  }
+
+  verify(outcome: string): void {
+    this.verifies.inc({ outcome });
+  }
+
+  sessionCreated(): void {
+    this.created.inc();
+  }
+
+  sessionEnded(reason: string): void {
+    this.ended.inc({ reason });
+  }
+
+  refresh(outcome: string): void {
+    this.refreshes.inc({ outcome });
+  }
+
+  /** Counts a promise's outcome with `count`: `success` when it resolves, the error code if not. */
+  async counted<T>(
+    count: (outcome: string) => void,
+    success: string,
+    work: Promise<T>,
+  ): Promise<T> {
+    try {
+      const value = await work;
+      count(success);
+      return value;
+    } catch (err) {
+      count(outcomeOf(err));
+      throw err;
+    }
+  }
+
+  /** Times one upstream call; `classify` names how a failure ended. */
+  async timed<T>(
+    service: Upstream,
+    operation: string,
+    classify: (err: unknown) => UpstreamOutcome,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    const end = this.upstream.startTimer({ service, operation });
+    try {
+      const value = await work();
+      end({ outcome: 'ok' });
+      return value;
+    } catch (err) {
+      end({ outcome: classify(err) });
+      throw err;
+    }
+  }
+
+  /** Salesforce's own report of the org's API usage (jsforce's conn.limitInfo.apiUsage). */
+  salesforceApiUsage(used: number, limit: number): void {
+    if (limit > 0 && Number.isFinite(used)) this.salesforceUsage.set(used / limit);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
