@@ -91,7 +91,7 @@ describe('signing in', () => {
     expect(pathOf(page)).toBe('/sessions?tab=2');
   });
 
-  it('with a wrong code shows an alert and moves focus to it', async () => {
+  it('with a wrong code shows an alert that describes the field, focus staying in the field', async () => {
     const { page } = browser;
     const email = stack.newPerson('Wrong');
     await page.goto(`${stack.url}/login`);
@@ -105,8 +105,10 @@ describe('signing in', () => {
     expect(await alert.textContent()).toBe(
       'That code is not right. Check the email and try again.',
     );
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('role'))).toBe('alert');
-    expect(pathOf(page)).toBe('/login');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('code');
+    const describedBy = await page.getByLabel('Verification code').getAttribute('aria-describedby');
+    expect(describedBy?.split(' ')).toContain(await alert.getAttribute('id'));
+    expect(pathOf(page)).toBe('/login?step=code');
     await screenshot(page, 'login-3-wrong-code');
   });
 
