@@ -107,6 +107,13 @@ export interface FaultSpec {
   paths?: string[];
   /** Close the connection without answering (a network failure), instead of `status`. */
   drop?: boolean;
+  /**
+   * With `status`: the error code the service puts in its body instead of its default for
+   * that status (Auth0: `error`, e.g. `mfa_required`; Salesforce: `errorCode`).
+   */
+  error?: string;
+  /** With `error`: the message (Auth0: `error_description`). */
+  description?: string;
 }
 
 /** Fault injection for the service routes (never the `/__emulator` controls). */
@@ -132,7 +139,11 @@ export class Faults {
    * Applies the active fault to a request. Returns true when the request was answered
    * (or dropped) here; `fail` writes the service's own error body for `status`.
    */
-  async apply(req: Req, res: Res, fail: (res: Res, status: number) => void): Promise<boolean> {
+  async apply(
+    req: Req,
+    res: Res,
+    fail: (res: Res, status: number, spec: FaultSpec) => void,
+  ): Promise<boolean> {
     const spec = this.spec;
     if (!spec || this.remaining <= 0) return false;
     const path = (req.url ?? '/').split('?')[0]!;
@@ -144,7 +155,7 @@ export class Faults {
       return true;
     }
     if (spec.status) {
-      fail(res, spec.status);
+      fail(res, spec.status, spec);
       return true;
     }
     return false;
@@ -154,7 +165,7 @@ export class Faults {
 /** Parses the body of `PUT /__emulator/faults`; returns an error message when malformed. */
 export function parseFaultSpec(fields: Fields): FaultSpec | string {
   const spec: FaultSpec = {};
-  const { latencyMs, status, count, paths, drop } = fields;
+  const { latencyMs, status, count, paths, drop, error, description } = fields;
   if (latencyMs !== undefined) {
     if (
       typeof latencyMs !== 'number' ||
@@ -183,6 +194,16 @@ export function parseFaultSpec(fields: Fields): FaultSpec | string {
   if (drop !== undefined) {
     if (typeof drop !== 'boolean') return 'drop must be a boolean';
     spec.drop = drop;
+  }
+  for (const [name, value] of [
+    ['error', error],
+    ['description', description],
+  ] as const) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value.length === 0 || value.length > 500)
+      return `${name} must be a string of 1 to 500 characters`;
+    if (spec.status === undefined) return `${name} needs a status`;
+    spec[name] = value;
   }
   return spec;
 }

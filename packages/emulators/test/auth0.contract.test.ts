@@ -814,6 +814,41 @@ describe('fault injection', () => {
     await expect(auth0.passwordless.sendEmail({ email: ADA, send: 'code' })).resolves.toBeDefined();
   });
 
+  test('a named error keeps the status: 403 mfa_required (https://auth0.com/docs/secure/multi-factor-authentication/authenticate-using-ropg-flow-with-mfa), 429 too_many_attempts with x-ratelimit-* headers', async () => {
+    emulator.setFaults({
+      status: 403,
+      error: 'mfa_required',
+      description: 'Multifactor authentication required',
+      paths: ['/oauth/token'],
+      count: 1,
+    });
+    const code = await sendCode();
+    const mfa = await authError(
+      auth0.passwordless.loginWithEmail({
+        email: ADA,
+        code,
+        audience: emulator.audience,
+        scope: SCOPE,
+      }),
+    );
+    expect([mfa.statusCode, mfa.error, mfa.error_description]).toEqual([
+      403,
+      'mfa_required',
+      'Multifactor authentication required',
+    ]);
+    emulator.setFaults({ status: 429, error: 'too_many_attempts', paths: ['/oauth/token'] });
+    const blocked = await authError(
+      auth0.passwordless.loginWithEmail({
+        email: ADA,
+        code,
+        audience: emulator.audience,
+        scope: SCOPE,
+      }),
+    );
+    expect([blocked.statusCode, blocked.error]).toEqual([429, 'too_many_attempts']);
+    expect(blocked.headers.get('x-ratelimit-reset')).toMatch(/^\d+$/);
+  });
+
   test('latency delays the answer; past the SDK timeout (timeoutDuration) the SDK throws FetchError caused by TimeoutError', async () => {
     emulator.setFaults({ latencyMs: 300, count: 2 });
     const started = performance.now();

@@ -592,6 +592,9 @@ describe('test and dev controls (/__emulator)', () => {
       { count: 0 },
       { paths: ['no-slash'] },
       { drop: 'yes' },
+      { error: 'mfa_required' },
+      { status: 403, error: 7 },
+      { status: 403, error: 'mfa_required', description: '' },
     ]) {
       const answer = await call('/__emulator/faults', { method: 'PUT', json: body });
       expect(answer.status).toBe(400);

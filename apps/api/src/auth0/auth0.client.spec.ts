@@ -220,6 +220,32 @@ describe(Auth0Client.name, () => {
       expect(err.message).toMatch(/administrator/);
     });
 
+    it.each([
+      [403, 'mfa_required', 'Multifactor authentication required', /multi-factor/],
+      [401, 'requires_verification', 'Suspicious request requires verification', /bot detection/],
+    ])(
+      'maps %i %s to access_denied with a sentence naming what the administrator must change',
+      async (status, error, description, sentence) => {
+        const email = newEmail();
+        await client.sendCode(email, undefined);
+        emulator.setFaults({ status, error, description, paths: ['/oauth/token'] });
+        const err = await domainError(client.loginWithCode(email, codeFor(email), IP));
+        expect(err.code).toBe('access_denied');
+        expect(err.message).toMatch(sentence);
+        expect(err.message).not.toMatch(/shortly/);
+      },
+    );
+
+    it('maps brute-force protection (429 too_many_attempts) to too_many_attempts with Retry-After from x-ratelimit-reset', async () => {
+      const email = newEmail();
+      await client.sendCode(email, undefined);
+      emulator.setFaults({ status: 429, error: 'too_many_attempts', paths: ['/oauth/token'] });
+      const err = await domainError(client.loginWithCode(email, codeFor(email), IP));
+      expect(err.code).toBe('too_many_attempts');
+      expect(err.extra.retryAfterSeconds).toBeGreaterThanOrEqual(29);
+      expect(err.extra.retryAfterSeconds).toBeLessThanOrEqual(31);
+    });
+
     it('maps an audience Auth0 does not know (403 access_denied "Service not found", our configuration) to upstream_unavailable', async () => {
       const misconfigured = clientFor({ AUTH0_AUDIENCE: 'https://nothing.example' });
       const email = newEmail();
@@ -277,6 +303,21 @@ describe(Auth0Client.name, () => {
       emulator.setUser({ email, blocked: true });
       const err = await domainError(client.refresh(first.refreshToken!, undefined));
       expect(err.code).toBe('access_denied');
+    });
+
+    it("maps an Action's denial at refresh (403 access_denied) to access_denied", async () => {
+      const first = await signIn();
+      emulator.setFaults({
+        status: 403,
+        error: 'access_denied',
+        description: 'Your access has been revoked.',
+        paths: ['/oauth/token'],
+      });
+      const err = await domainError(client.refresh(first.refreshToken!, undefined));
+      expect(err.code).toBe('access_denied');
+      // The Action's own text stays out of our answers and logs.
+      expect(err.message).not.toMatch(/revoked/);
+      expect(logs.join('\n')).not.toMatch(/revoked/);
     });
 
     it('maps 503 to upstream_unavailable, not session_expired', async () => {

@@ -251,7 +251,15 @@ const blockedUser = () => new Auth0Error(401, 'unauthorized', 'user is blocked')
  * Other statuses get the OAuth error code closest to them
  * (https://auth0.com/docs/api/authentication#standard-error-responses).
  */
-function faultError(status: number, nowMs: number): Auth0Error {
+function faultError(status: number, nowMs: number, spec: FaultSpec = {}): Auth0Error {
+  const base = faultDefault(status, nowMs);
+  // A named error (e.g. 403 mfa_required, 429 too_many_attempts) keeps the status's headers.
+  return spec.error
+    ? new Auth0Error(status, spec.error, spec.description ?? base.description, base.headers)
+    : base;
+}
+
+function faultDefault(status: number, nowMs: number): Auth0Error {
   switch (status) {
     case 429: {
       const retryAfter = 30;
@@ -849,7 +857,11 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
         return await fn(req, res, url);
       }
       requestLog.record(req);
-      if (await faults.apply(req, res, (r, status) => sendAuth0Error(r, faultError(status, now()))))
+      if (
+        await faults.apply(req, res, (r, status, spec) =>
+          sendAuth0Error(r, faultError(status, now(), spec)),
+        )
+      )
         return;
       try {
         const route = serviceRoutes[url.pathname];

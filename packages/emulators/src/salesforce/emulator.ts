@@ -132,7 +132,14 @@ function unexpectedErrorMessage(): string {
 }
 
 /** The REST API's error for an injected fault status. */
-function dataFault(res: Res, status: number): void {
+function dataFault(res: Res, status: number, spec: FaultSpec = {}): void {
+  if (spec.error)
+    return sendSfError(
+      res,
+      status,
+      spec.error,
+      spec.description ?? `emulated fault (status ${status})`,
+    );
   switch (status) {
     case 401:
       return sendSfError(res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
