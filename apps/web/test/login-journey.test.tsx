@@ -2,7 +2,7 @@
 // next; titles, focus and announcements (issue 14).
 import { act, cleanup, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ADA, FakeApi, GOOD_CODE, problemAnswer } from './fake-api';
 import { currentHref, renderApp } from './render-app';
 
@@ -135,6 +135,38 @@ describe('sign-in that survives reload, Back/Forward and another tab', () => {
     expect((await screen.findByRole('alert')).textContent).toBe(
       'Too many wrong codes for this address. Try again in 15 minutes.',
     );
+  });
+});
+
+describe('a wait named in an error', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('counts down on screen, while screen readers get the sentence once', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+    const api = new FakeApi();
+    api.override((call) =>
+      call.path === VERIFY
+        ? problemAnswer('upstream_unavailable', { retryAfterSeconds: 20 })
+        : undefined,
+    );
+    const { user } = await toCodeStep(api);
+    await user.type(screen.getByLabelText('Verification code'), GOOD_CODE);
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    const alert = await screen.findByRole('alert');
+    const shown = () => alert.querySelector('[aria-hidden="true"]')?.textContent;
+    expect(alert.textContent).toContain('Sign-in is unavailable right now. Try again ');
+    expect(shown()).toBe('in 20 seconds');
+    expect(alert.querySelector('.visually-hidden')?.textContent).toBe('in 20 seconds');
+    act(() => {
+      vi.advanceTimersByTime(5_000);
+    });
+    expect(shown()).toBe('in 15 seconds');
+    act(() => {
+      vi.advanceTimersByTime(15_000);
+    });
+    expect(shown()).toBe('now');
   });
 });
 

@@ -1,9 +1,11 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 
 export interface AlertMessage {
   text: string;
   /** Changes with every new error, so the same sentence twice still moves focus again. */
   id: number;
+  /** What to show instead of the text (e.g. with a countdown, lib/countdown.tsx). */
+  content?: ReactNode;
 }
 
 /**
@@ -27,12 +29,12 @@ export function ErrorAlert({
   if (!message) return null;
   return (
     <p ref={ref} id={id} role="alert" tabIndex={-1} className="alert">
-      {message.text}
+      {message.content ?? message.text}
     </p>
   );
 }
 
 let nextId = 1;
-export function alertMessage(text: string): AlertMessage {
-  return { text, id: nextId++ };
+export function alertMessage(text: string, content?: ReactNode): AlertMessage {
+  return { text, id: nextId++, content };
 }

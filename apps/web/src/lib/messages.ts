@@ -1,6 +1,9 @@
 // Plain sentences for the API's problem codes. The switch is exhaustive over the contract's
 // codes, so a new code does not compile until it has a sentence.
 import { ApiError, type ClientErrorCode } from '../api/api-error';
+import { createElement } from 'react';
+import { alertMessage, type AlertMessage } from '../components/error-alert';
+import { Countdown } from './countdown';
 
 /** What the person was doing, where a code reads differently per step. */
 export type Activity =
@@ -84,6 +87,15 @@ function sentence(code: ClientErrorCode, activity: Activity, retryAfterSeconds?:
     case 'internal':
       return failed(activity);
   }
+}
+
+/** The alert for an error, its wait counting down when it names seconds ("in 40 seconds"). */
+export function errorAlert(err: unknown, activity: Activity): AlertMessage {
+  const text = errorMessage(err, activity);
+  const seconds = err instanceof ApiError ? err.retryAfterSeconds : undefined;
+  if (!seconds || seconds >= 60) return alertMessage(text);
+  const wait = { phrase: waitPhrase(seconds), until: Date.now() + seconds * 1000 };
+  return alertMessage(text, createElement(Countdown, { text, wait }));
 }
 
 export function errorMessage(err: unknown, activity: Activity): string {

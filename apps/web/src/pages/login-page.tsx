@@ -74,10 +74,10 @@ export function LoginPage() {
   function fail(err: unknown, activity: Activity) {
     void import('../lib/messages')
       .then(
-        (m) => m.errorMessage(err, activity),
-        () => 'We could not reach Portcullis. Check your connection and try again.',
+        (m) => m.errorAlert(err, activity),
+        () => alertMessage('We could not reach Portcullis. Check your connection and try again.'),
       )
-      .then((text) => setError(alertMessage(text)));
+      .then(setError);
   }
 
   /** The schemas, or undefined once the person has been told they could not be fetched. */
