@@ -109,6 +109,7 @@ describe('GET /api/metrics', () => {
     stack.salesforce.setLimits({ dailyApiRequests: 1000, used: 499 });
     expect((await stack.client().post(START, { email: ADA })).status).toBe(202);
     expect(sample(await scrape(), 'portcullis_salesforce_api_usage_ratio')).toBeCloseTo(0.5, 3);
+    expect(stack.logs.some((l) => l.includes('SALESFORCE_API_USAGE_WARN_RATIO'))).toBe(false);
     stack.salesforce.setLimits({ dailyApiRequests: 1000, used: 1000 });
     for (const email of [ADA, CHARLES, 'nobody@example.com']) {
       const res = await stack.client().post(START, { email });
@@ -117,6 +118,12 @@ describe('GET /api/metrics', () => {
     }
     const text = await scrape();
     expect(sample(text, 'portcullis_salesforce_api_usage_ratio')).toBeGreaterThanOrEqual(0.99);
+    // One warning for operators, naming the setting, when usage crossed the threshold (0.8).
+    expect(
+      stack.logs.filter(
+        (l) => l.includes('SALESFORCE_API_USAGE_WARN_RATIO') && l.includes('"level":"warn"'),
+      ),
+    ).toHaveLength(1);
     expect(
       sample(
         text,

@@ -132,6 +132,8 @@ const EnvSchema = z.object({
     .default(['FirstName', 'LastName', 'Account_Tier__c']),
   SALESFORCE_TIMEOUT_MS: intFrom(100, 60_000).default(5000),
   ELIGIBILITY_CACHE_SECONDS: intFrom(0, 3600).default(60),
+  // Past this share of the org's daily API allocation (Sforce-Limit-Info), a warning is logged.
+  SALESFORCE_API_USAGE_WARN_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
 
   SESSION_SECRETS: csv
     .pipe(
@@ -210,6 +212,8 @@ export interface AppConfig {
     returnFields: string[];
     timeoutMs: number;
     cacheSeconds: number;
+    /** Past this share of the daily API allocation, a warning is logged. */
+    usageWarnRatio: number;
   };
   session: {
     /** The key ring: the first secret signs and encrypts, every one verifies and decrypts. */
@@ -340,6 +344,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
       returnFields: e.SALESFORCE_RETURN_FIELDS,
       timeoutMs: e.SALESFORCE_TIMEOUT_MS,
       cacheSeconds: e.ELIGIBILITY_CACHE_SECONDS,
+      usageWarnRatio: e.SALESFORCE_API_USAGE_WARN_RATIO,
     },
     session: {
       secrets: secrets ?? [randomBytes(32).toString('base64url')],

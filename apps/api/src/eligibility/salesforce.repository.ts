@@ -44,6 +44,8 @@ export class SalesforceRepository extends EligibilityRepository {
   private conn: Connection | undefined;
   private connecting: Promise<Connection> | undefined;
   private loginTimes: number[] = [];
+  /** Whether usage is past the warning threshold (warned once per crossing). */
+  private usageWarned = false;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -118,8 +120,25 @@ export class SalesforceRepository extends EligibilityRepository {
     } finally {
       // Salesforce reports the org's API usage on every answer; jsforce keeps the latest.
       const usage = this.conn?.limitInfo?.apiUsage;
-      if (usage) this.metrics.salesforceApiUsage(usage.used, usage.limit);
+      if (usage) this.reportUsage(usage.used, usage.limit);
     }
+  }
+
+  /**
+   * The org's 24 h API allocation is shared with every other integration; spent, every start
+   * is a 503 until it frees. Warned once each time usage crosses the threshold upwards.
+   */
+  private reportUsage(used: number, limit: number): void {
+    this.metrics.salesforceApiUsage(used, limit);
+    const over = limit > 0 && used / limit >= this.cfg.usageWarnRatio;
+    if (over && !this.usageWarned) {
+      this.logger.warn({
+        msg: "Salesforce API usage is past SALESFORCE_API_USAGE_WARN_RATIO of the org's daily allocation; past 100% every sign-in start is a 503",
+        used,
+        limit,
+      });
+    }
+    this.usageWarned = over;
   }
 
   private connection(): Promise<Connection> {
