@@ -9,6 +9,7 @@ import { GreetingModule } from './example/greeting.module';
 import { HealthModule } from './health/health.module';
 import { MeModule } from './me/me.module';
 import { MetricsModule } from './ops/metrics.module';
+import { OpenApiModule } from './ops/openapi.module';
 import { PasswordlessModule } from './passwordless/passwordless.module';
 import { SessionModule } from './session/session.module';
 import { SharedStateModule } from './shared-state/shared-state.module';
@@ -32,6 +33,7 @@ export class AppModule {
         HealthModule,
         GreetingModule,
         DevMailboxModule.forRoot(config),
+        OpenApiModule,
       ],
     };
   }

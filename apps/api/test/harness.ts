@@ -13,6 +13,7 @@ import { Clock } from '../src/common/clock';
 import { loadConfig, type AppConfig } from '../src/config/config';
 import { PasswordlessService } from '../src/passwordless/passwordless.service';
 import type { SessionStore } from '../src/session/session-store';
+import { contractViolation } from './openapi-validator';
 
 export const ADA = 'ada.lovelace@example.com';
 export const GRACE = 'grace.hopper@example.com';
@@ -179,6 +180,14 @@ export class Client {
     }
     let parsed: unknown = undefined;
     if (text && /json/.test(res.headers.get('content-type') ?? '')) parsed = JSON.parse(text);
+    // Every answer an e2e test receives must be one the OpenAPI document describes.
+    const violation = contractViolation(method, this.base + path, {
+      status: res.status,
+      contentType: res.headers.get('content-type'),
+      body: parsed,
+      text,
+    });
+    if (violation) throw new Error(`OpenAPI contract: ${violation}`);
     return { status: res.status, headers: res.headers, body: parsed, text, setCookies };
   }
 

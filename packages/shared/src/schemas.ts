@@ -107,3 +107,11 @@ export const HealthResponseSchema = z.object({
   checks: z.record(z.string(), DependencyStatusSchema),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
+
+/** GET /api/health/live: the process answers. */
+export const LiveResponseSchema = z.object({ status: z.literal('ok') });
+export type LiveResponse = z.infer<typeof LiveResponseSchema>;
+
+/** GET /api/greeting, the example guarded module (apps/api/src/example). */
+export const GreetingResponseSchema = z.object({ message: z.string(), userId: z.string() });
+export type GreetingResponse = z.infer<typeof GreetingResponseSchema>;

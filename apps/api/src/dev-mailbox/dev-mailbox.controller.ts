@@ -2,6 +2,7 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { EmailSchema } from '@portcullis/shared';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator';
+import { ApiContract } from '../ops/openapi.contract';
 import { EmulatorOutbox } from './emulator-outbox';
 import { renderMailbox, type MailboxView } from './dev-mailbox.page';
 
@@ -15,7 +16,10 @@ import { renderMailbox, type MailboxView } from './dev-mailbox.page';
 export class DevMailboxController {
   constructor(private readonly outbox: EmulatorOutbox) {}
 
+  // Not in the OpenAPI document, on purpose: an HTML page for people that exists only with
+  // the embedded emulators (never in production), not part of the contract clients rely on.
   @Get()
+  @ApiContract({ hidden: true })
   async page(@Query('email') email: unknown, @Res() reply: FastifyReply): Promise<void> {
     const query = typeof email === 'string' ? email : '';
     const view: MailboxView = { query };

@@ -1,13 +1,16 @@
 // An example of a guarded module, as the README's "Extending the API" shows: nothing to
 // configure, the global guard protects it; @CurrentUser() gives the verified user.
 import { Controller, Get } from '@nestjs/common';
+import { GreetingResponseSchema, type GreetingResponse } from '@portcullis/shared';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { AuthUser } from '../auth/auth.types';
+import { ApiContract } from '../ops/openapi.contract';
 
 @Controller('greeting')
 export class GreetingController {
   @Get()
-  greet(@CurrentUser() user: AuthUser): { message: string; userId: string } {
+  @ApiContract({ summary: 'Greets the signed-in user.', response: GreetingResponseSchema })
+  greet(@CurrentUser() user: AuthUser): GreetingResponse {
     const who = user.session?.record.user.name ?? user.session?.record.user.email ?? user.id;
     return { message: `Hello, ${who}.`, userId: user.id };
   }

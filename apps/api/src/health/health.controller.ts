@@ -1,7 +1,8 @@
 import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
-import type { HealthResponse } from '@portcullis/shared';
+import { HealthResponseSchema, LiveResponseSchema, type HealthResponse } from '@portcullis/shared';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator';
+import { ApiContract } from '../ops/openapi.contract';
 import { HealthService } from './health.service';
 
 @Public()
@@ -11,6 +12,7 @@ export class HealthController {
 
   /** Liveness: the process answers. Never touches a dependency. */
   @Get('live')
+  @ApiContract({ summary: 'Liveness.', response: LiveResponseSchema })
   @Header('Cache-Control', 'no-store')
   live(): { status: 'ok' } {
     return { status: 'ok' };
@@ -18,6 +20,11 @@ export class HealthController {
 
   /** Readiness: 200 when Auth0's JWKS and Salesforce answer, else 503 with what is down. */
   @Get('ready')
+  @ApiContract({
+    summary: 'Readiness, per dependency.',
+    response: HealthResponseSchema,
+    otherResponses: { 503: { description: 'A dependency is down.', schema: HealthResponseSchema } },
+  })
   @Header('Cache-Control', 'no-store')
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthResponse> {
     const result = await this.health.ready();

@@ -1,7 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import type { MeResponse } from '@portcullis/shared';
+import { MeResponseSchema, type MeResponse } from '@portcullis/shared';
 import type { AuthUser } from '../auth/auth.types';
 import { CurrentUser } from '../auth/current-user.decorator';
+import { ApiContract } from '../ops/openapi.contract';
 import { MeService } from './me.service';
 
 @Controller('me')
@@ -10,6 +11,10 @@ export class MeController {
 
   /** Who is signed in, their eligibility record and when the session ends. */
   @Get()
+  @ApiContract({
+    summary: 'Who is signed in, their eligibility record, when the session ends.',
+    response: MeResponseSchema,
+  })
   @Header('Cache-Control', 'no-store')
   me(@CurrentUser() user: AuthUser): MeResponse {
     return this.meService.me(user);

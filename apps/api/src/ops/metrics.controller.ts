@@ -8,6 +8,7 @@ import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator';
 import { DomainError } from '../common/domain-error';
 import { APP_CONFIG, type AppConfig } from '../config/config';
+import { ApiContract } from './openapi.contract';
 import { MetricsService } from './metrics.service';
 
 /** Compared as SHA-256 digests: equal length, so timingSafeEqual leaks no length either. */
@@ -26,6 +27,13 @@ export class MetricsController {
   }
 
   @Get()
+  @ApiContract({
+    summary:
+      "Prometheus metrics (text format) for the operator's scraper; 404 without METRICS_TOKEN.",
+    responseType: 'text/plain',
+    security: [{ metricsToken: [] }],
+    errors: ['not_found', 'unauthenticated'],
+  })
   @Header('Cache-Control', 'no-store')
   async scrape(
     @Headers('authorization') authorization: string | undefined,

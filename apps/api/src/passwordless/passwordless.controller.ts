@@ -1,6 +1,8 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
 import {
+  MeResponseSchema,
   StartRequestSchema,
+  StartResponseSchema,
   VerifyRequestSchema,
   type MeResponse,
   type StartResponse,
@@ -9,6 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../common/clock';
 import { parseBody } from '../common/validation';
 import { Public } from '../auth/public.decorator';
+import { ApiContract } from '../ops/openapi.contract';
 import { describeDevice } from '../session/device';
 import { SessionCookie } from '../session/session-cookie';
 import { ChallengeRequiredFilter } from './challenge-required.filter';
@@ -25,6 +28,12 @@ export class PasswordlessController {
 
   @Post('start')
   @HttpCode(202)
+  @ApiContract({
+    summary: 'Asks for a code by email; the same answer for every address.',
+    body: StartRequestSchema,
+    response: StartResponseSchema,
+    errors: ['challenge_required', 'rate_limited', 'upstream_unavailable'],
+  })
   @UseFilters(ChallengeRequiredFilter)
   start(@Body() body: unknown, @Req() req: FastifyRequest): Promise<StartResponse> {
     const { email, proof } = parseBody(StartRequestSchema, body);
@@ -33,6 +42,19 @@ export class PasswordlessController {
 
   @Post('verify')
   @HttpCode(200)
+  @ApiContract({
+    summary: 'Exchanges the code for a session cookie.',
+    body: VerifyRequestSchema,
+    response: MeResponseSchema,
+    errors: [
+      'invalid_code',
+      'code_expired',
+      'too_many_attempts',
+      'rate_limited',
+      'access_denied',
+      'upstream_unavailable',
+    ],
+  })
   async verify(
     @Body() body: unknown,
     @Req() req: FastifyRequest,

@@ -1,9 +1,10 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
-import type { MeResponse } from '@portcullis/shared';
+import { MeResponseSchema, type MeResponse } from '@portcullis/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../auth/public.decorator';
 import { Clock } from '../common/clock';
 import { DomainError } from '../common/domain-error';
+import { ApiContract } from '../ops/openapi.contract';
 import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 
@@ -23,6 +24,11 @@ export class SessionController {
   /** Forces a token refresh and an eligibility re-check. The SPA never needs it. */
   @Post('refresh')
   @HttpCode(200)
+  @ApiContract({
+    summary: 'Forces a token refresh and an eligibility re-check (the SPA never needs it).',
+    response: MeResponseSchema,
+    errors: ['session_expired', 'not_eligible', 'access_denied', 'upstream_unavailable'],
+  })
   async refresh(
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -57,6 +63,10 @@ export class SessionController {
   /** Ends the session on the server (everywhere, at once) and clears the cookie. */
   @Post('logout')
   @HttpCode(204)
+  @ApiContract({
+    summary: 'Ends the session on the server and clears the cookie; never fails for a missing one.',
+    errors: ['upstream_unavailable'],
+  })
   async logout(
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

@@ -1,9 +1,10 @@
 import { Controller, Delete, Get, Header, HttpCode, Param, Req, Res } from '@nestjs/common';
-import type { SessionsResponse } from '@portcullis/shared';
+import { SessionsResponseSchema, type SessionsResponse } from '@portcullis/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthUser } from '../auth/auth.types';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { DomainError } from '../common/domain-error';
+import { ApiContract } from '../ops/openapi.contract';
 import { SessionCookie } from './session-cookie';
 import { SessionService } from './session.service';
 
@@ -19,6 +20,10 @@ export class SessionsController {
   ) {}
 
   @Get()
+  @ApiContract({
+    summary: "The signed-in person's sessions, newest first.",
+    response: SessionsResponseSchema,
+  })
   @Header('Cache-Control', 'no-store')
   async list(@CurrentUser() user: AuthUser): Promise<SessionsResponse> {
     return { sessions: await this.sessions.list(user.id, user.session) };
@@ -27,6 +32,10 @@ export class SessionsController {
   /** Ends one of the caller's sessions. Someone else's id is answered like an unknown one. */
   @Delete(':id')
   @HttpCode(204)
+  @ApiContract({
+    summary: "Ends one of the caller's sessions (404 alike for unknown and someone else's).",
+    errors: ['not_found'],
+  })
   async endOne(
     @CurrentUser() user: AuthUser,
     @Param('id') handle: string,
@@ -44,6 +53,7 @@ export class SessionsController {
   /** Ends every session of the caller except the one making the request. */
   @Delete()
   @HttpCode(204)
+  @ApiContract({ summary: 'Ends every session of the caller except the current one.' })
   async endOthers(@CurrentUser() user: AuthUser, @Req() req: FastifyRequest): Promise<void> {
     await this.sessions.endOthers(user.id, user.session?.record.id, {
       ip: req.ip,

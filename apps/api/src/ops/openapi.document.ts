@@ -1,0 +1,275 @@
+// Builds the OpenAPI 3.1 document of the API from the code itself: the routes Nest knows
+// (controller and handler paths, methods, @HttpCode, @Public()) and each route's
+// @ApiContract, whose schemas are the zod schemas of packages/shared that the handlers
+// validate with, turned into JSON Schema 2020-12 (OpenAPI 3.1's dialect) by zod itself.
+//
+// Why a small generator and not @nestjs/swagger: @nestjs/swagger describes bodies with DTO
+// classes and @ApiProperty() (or a CLI plugin reading TypeScript types), so every schema
+// would be written a second time beside its zod twin and could drift from what is really
+// validated. Here the zod schema is the only description, and this file only arranges it.
+import { RequestMethod, type Type } from '@nestjs/common';
+import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import {
+  ChallengeProblemSchema,
+  ERROR_TABLE,
+  PROBLEM_CONTENT_TYPE,
+  ProblemSchema,
+  type ErrorCode,
+} from '@portcullis/shared';
+import { toJSONSchema, type $ZodType } from 'zod/v4/core';
+import { IS_PUBLIC } from '../auth/public.decorator';
+import { API_CONTRACT, type ApiContractOptions } from './openapi.contract';
+
+/** app.setGlobalPrefix('api') in app.ts. */
+export const API_PREFIX = '/api';
+
+/** One route as Nest registered it: a handler of a controller class. */
+export interface DiscoveredRoute {
+  controller: Type<unknown>;
+  handler: (...args: never[]) => unknown;
+}
+
+type JsonSchema = Record<string, unknown>;
+type Operation = Record<string, unknown>;
+export type OpenApiDocument = {
+  openapi: string;
+  info: Record<string, unknown>;
+  paths: Record<string, Record<string, Operation>>;
+  components: Record<string, unknown>;
+} & Record<string, unknown>;
+
+/** What any route can answer: a missing Host, a malformed URL, limits, shutdown, a bug. */
+const EVERY_ROUTE: readonly ErrorCode[] = [
+  'validation_failed',
+  'request_timeout',
+  'uri_too_long',
+  'headers_too_large',
+  'internal',
+  'shutting_down',
+];
+/** What any POST/PUT/PATCH/DELETE can answer: the CSRF rule, and the JSON-only body parser. */
+const UNSAFE_METHOD: readonly ErrorCode[] = [
+  'csrf_rejected',
+  'unsupported_media_type',
+  'payload_too_large',
+];
+/** What the global guard answers on a route that is not @Public(). */
+const GUARDED: readonly ErrorCode[] = [
+  'unauthenticated',
+  'session_expired',
+  'not_eligible',
+  'access_denied',
+  'upstream_unavailable',
+];
+
+const METHODS: Partial<Record<RequestMethod, string>> = {
+  [RequestMethod.GET]: 'get',
+  [RequestMethod.POST]: 'post',
+  [RequestMethod.PUT]: 'put',
+  [RequestMethod.PATCH]: 'patch',
+  [RequestMethod.DELETE]: 'delete',
+};
+const METHOD_ORDER = ['get', 'post', 'put', 'patch', 'delete'];
+
+const SECURITY_SCHEMES = {
+  sessionCookie: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'portcullis',
+    description:
+      'The session cookie set by POST /api/auth/passwordless/verify (named `__Host-portcullis` in production). HttpOnly: browsers send it, scripts never see it.',
+  },
+  bearer: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      'An Auth0 access token (RS256) for this API, for non-browser clients; `/api/me` needs the `openid email` scopes.',
+  },
+  metricsToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: "The operator's METRICS_TOKEN, for GET /api/metrics only.",
+  },
+};
+
+/** JSON Schema 2020-12 of a zod schema: what a client sends (`input`) or receives (`output`). */
+export function jsonSchema(schema: $ZodType, io: 'input' | 'output'): JsonSchema {
+  // Refinements (the email checks) cannot be expressed and are left out, not refused.
+  const out = toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  delete out.$schema;
+  return out;
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** The problem body for one status: the Problem schema with `code` narrowed to its codes. */
+function problemSchema(codes: ErrorCode[]): JsonSchema {
+  if (codes.length === 1 && codes[0] === 'challenge_required') return ref('ChallengeProblem');
+  const plain = codes.filter((c) => c !== 'challenge_required');
+  const narrowed = {
+    allOf: [ref('Problem'), { properties: { code: { enum: plain } } }],
+  };
+  return plain.length === codes.length ? narrowed : { anyOf: [ref('ChallengeProblem'), narrowed] };
+}
+
+function joinPath(...parts: string[]): string {
+  const joined = parts
+    .flatMap((p) => p.split('/'))
+    .filter((p) => p !== '')
+    .map((p) => (p.startsWith(':') ? `{${p.slice(1)}}` : p))
+    .join('/');
+  return `/${joined}`;
+}
+
+const firstPath = (value: unknown): string =>
+  Array.isArray(value) ? String(value[0] ?? '') : typeof value === 'string' ? value : '';
+
+function operation(route: DiscoveredRoute, method: string, path: string): Operation | undefined {
+  const contract = Reflect.getMetadata(API_CONTRACT, route.handler) as
+    ApiContractOptions | undefined;
+  if (contract?.hidden) return undefined;
+  const isPublic =
+    (Reflect.getMetadata(IS_PUBLIC, route.handler) as boolean | undefined) ??
+    (Reflect.getMetadata(IS_PUBLIC, route.controller) as boolean | undefined) ??
+    false;
+  const unsafe = method !== 'get';
+  const success =
+    (Reflect.getMetadata(HTTP_CODE_METADATA, route.handler) as number | undefined) ??
+    (method === 'post' ? 201 : 200);
+
+  const responses: Record<string, Record<string, unknown>> = {};
+  if (contract?.response) {
+    responses[success] = {
+      description: 'Success.',
+      content: {
+        [contract.responseType ?? 'application/json']: {
+          schema: jsonSchema(contract.response, 'output'),
+        },
+      },
+    };
+  } else if (contract?.responseType) {
+    responses[success] = {
+      description: 'Success.',
+      content: {
+        [contract.responseType]: {
+          schema: { type: contract.responseType.endsWith('json') ? 'object' : 'string' },
+        },
+      },
+    };
+  } else {
+    responses[success] = { description: success === 204 ? 'Done; no body.' : 'Success.' };
+  }
+
+  const codes = new Set<ErrorCode>([
+    ...EVERY_ROUTE,
+    ...(unsafe ? UNSAFE_METHOD : []),
+    ...(isPublic ? [] : GUARDED),
+    ...(contract?.errors ?? []),
+  ]);
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of codes) {
+    const status = ERROR_TABLE[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const statuses = new Set<number>([
+    ...byStatus.keys(),
+    ...Object.keys(contract?.otherResponses ?? {}).map(Number),
+  ]);
+  for (const status of [...statuses].sort((a, b) => a - b)) {
+    const problemCodes = byStatus.get(status);
+    const other = contract?.otherResponses?.[status];
+    const content: Record<string, unknown> = {};
+    if (problemCodes) content[PROBLEM_CONTENT_TYPE] = { schema: problemSchema(problemCodes) };
+    if (other) content['application/json'] = { schema: jsonSchema(other.schema, 'output') };
+    const description = [
+      ...(other ? [other.description] : []),
+      ...(problemCodes ? [`Problem: ${problemCodes.map((c) => `\`${c}\``).join(', ')}.`] : []),
+    ].join(' ');
+    responses[status] = { description, content };
+  }
+
+  const parameters = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+
+  return {
+    operationId: `${route.controller.name.replace(/Controller$/, '')}_${route.handler.name}`,
+    ...(contract?.summary ? { summary: contract.summary } : {}),
+    tags: [firstPath(Reflect.getMetadata(PATH_METADATA, route.controller)).split('/')[0] || 'ops'],
+    security: contract?.security ?? (isPublic ? [] : [{ sessionCookie: [] }, { bearer: [] }]),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(contract?.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchema(contract.body, 'input') } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/** The document for these routes (order does not matter: paths and methods are sorted). */
+export function buildOpenApiDocument(routes: readonly DiscoveredRoute[]): OpenApiDocument {
+  const paths: Record<string, Record<string, Operation>> = {};
+  for (const route of routes) {
+    const verb = METHODS[Reflect.getMetadata(METHOD_METADATA, route.handler) as RequestMethod];
+    if (!verb) continue;
+    const path = joinPath(
+      API_PREFIX,
+      firstPath(Reflect.getMetadata(PATH_METADATA, route.controller)),
+      firstPath(Reflect.getMetadata(PATH_METADATA, route.handler)),
+    );
+    const op = operation(route, verb, path);
+    if (!op) continue;
+    (paths[path] ??= {})[verb] = op;
+  }
+  const sorted = Object.fromEntries(
+    Object.keys(paths)
+      .sort()
+      .map((p) => [
+        p,
+        Object.fromEntries(
+          Object.entries(paths[p]!).sort(
+            ([a], [b]) => METHOD_ORDER.indexOf(a) - METHOD_ORDER.indexOf(b),
+          ),
+        ),
+      ]),
+  );
+  return {
+    openapi: '3.1.1',
+    info: {
+      title: 'Portcullis API',
+      version: '0.1.0',
+      description:
+        'Salesforce-gated passwordless sign-in on Auth0. Every route needs a session cookie or a Bearer token unless its security is empty. Errors are RFC 9457 problem details with a stable `code`; 429 and 503 carry `Retry-After`.',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+    },
+    servers: [{ url: '/' }],
+    security: [{ sessionCookie: [] }, { bearer: [] }],
+    paths: sorted,
+    components: {
+      schemas: {
+        Problem: jsonSchema(ProblemSchema, 'output'),
+        ChallengeProblem: jsonSchema(ChallengeProblemSchema, 'output'),
+      },
+      // Only the schemes some route uses (metricsToken exists with the metrics route).
+      securitySchemes: Object.fromEntries(
+        Object.entries(SECURITY_SCHEMES).filter(
+          ([name]) =>
+            name !== 'metricsToken' ||
+            Object.values(sorted).some((item) =>
+              Object.values(item).some((op) =>
+                (op.security as Record<string, unknown>[]).some((s) => name in s),
+              ),
+            ),
+        ),
+      ),
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { Injectable, type Type } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import {
+  buildOpenApiDocument,
+  type DiscoveredRoute,
+  type OpenApiDocument,
+} from './openapi.document';
+
+/** The document of every controller this application registered, built once on first use. */
+@Injectable()
+export class OpenApiService {
+  private built?: { doc: OpenApiDocument; json: string };
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+  ) {}
+
+  document(): OpenApiDocument {
+    return this.build().doc;
+  }
+
+  /** The document serialised once (it never changes while the process runs). */
+  json(): string {
+    return this.build().json;
+  }
+
+  private build() {
+    if (this.built) return this.built;
+    const routes: DiscoveredRoute[] = [];
+    for (const wrapper of this.discovery.getControllers()) {
+      const controller = wrapper.metatype as Type<unknown> | null;
+      if (!controller) continue;
+      const proto = controller.prototype as Record<string, DiscoveredRoute['handler']>;
+      for (const name of this.scanner.getAllMethodNames(proto))
+        routes.push({ controller, handler: proto[name]! });
+    }
+    const doc = buildOpenApiDocument(routes);
+    this.built = { doc, json: JSON.stringify(doc) };
+    return this.built;
+  }
+}
