@@ -1,9 +1,11 @@
 import {
   Global,
+  Inject,
+  Logger,
   Module,
   type DynamicModule,
   type OnApplicationShutdown,
-  Inject,
+  type OnModuleInit,
 } from '@nestjs/common';
 import type { AppConfig } from '../config/config';
 import { RedisConnection } from './redis-connection';
