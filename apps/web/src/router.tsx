@@ -67,7 +67,16 @@ const authenticatedRoute = createRoute({
   getParentRoute: () => rootRoute,
   id: '_authenticated',
   beforeLoad: async ({ context, location }) => {
-    const state = await context.session.ensure();
+    let state;
+    try {
+      state = await context.session.ensure();
+    } catch (err) {
+      // The API (or a service behind it) is down while someone is signed in: keep the layout
+      // (who, the navigation, Sign out) with what was last known, and say so in it.
+      const me = context.session.lastSignedIn();
+      if (!me) throw err;
+      return { me, outage: err };
+    }
     if (state.status === 'signed-out') {
       // eslint-disable-next-line @typescript-eslint/only-throw-error -- the router's redirects are Responses
       throw redirect({
@@ -78,7 +87,7 @@ const authenticatedRoute = createRoute({
         },
       });
     }
-    return { me: state.me };
+    return { me: state.me, outage: undefined as unknown };
   },
   component: lazyRouteComponent(() => import('./pages/app-layout'), 'AppLayout'),
 });

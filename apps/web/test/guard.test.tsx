@@ -98,6 +98,33 @@ describe('the authenticated layout', () => {
     expect(await screen.findByRole('heading', { name: /^Welcome/ })).toBeTruthy();
   });
 
+  it('an outage while signed in keeps the header and Sign out, and Try again reports its result', async () => {
+    const api = signedInApi();
+    let down = false;
+    api.override((call) =>
+      down && call.path === '/api/me' ? problemAnswer('upstream_unavailable') : undefined,
+    );
+    const user = userEvent.setup();
+    renderApp('/', { api, staleMs: 0 });
+    await screen.findByRole('heading', { name: /^Welcome/ });
+    down = true;
+    await user.click(screen.getByRole('link', { name: 'Sessions' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toBe('Sign-in is unavailable right now. Try again in a moment.');
+    expect(screen.getByRole('button', { name: 'Sign out' })).toBeTruthy();
+    expect(screen.getByRole('navigation', { name: 'Main' })).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    await waitFor(() =>
+      expect(screen.getByRole('alert').textContent).toBe(
+        'Still unavailable. Sign-in is unavailable right now. Try again in a moment.',
+      ),
+    );
+    down = false;
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
+    expect(screen.getByRole('heading', { name: 'Your sessions' })).toBeTruthy();
+  });
+
   it('moves a signed-in visitor of /login on to the app', async () => {
     const { router } = renderApp('/login?redirect=%2Fsessions', { api: signedInApi() });
     await screen.findByRole('heading', { name: 'Your sessions' });

@@ -6,8 +6,27 @@ import { errorMessage } from '../lib/messages';
 
 const route = getRouteApi('/_authenticated');
 
+/** The API could not be reached on this navigation: say so inside the layout, with a retry. */
+function Outage({ error }: { error: unknown }) {
+  const router = useRouter();
+  const [message, setMessage] = useState(() => alertMessage(errorMessage(error, 'load-session')));
+  async function retry() {
+    await router.invalidate();
+    // Still down: the same alert again (focused and announced), so the retry reports.
+    setMessage(alertMessage(`Still unavailable. ${errorMessage(error, 'load-session')}`));
+  }
+  return (
+    <div className="outage">
+      <ErrorAlert message={message} />
+      <button type="button" onClick={() => void retry()}>
+        Try again
+      </button>
+    </div>
+  );
+}
+
 export function AppLayout() {
-  const { api, session, channel, me } = route.useRouteContext();
+  const { api, session, channel, me, outage } = route.useRouteContext();
   const router = useRouter();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AlertMessage | null>(null);
@@ -53,6 +72,7 @@ export function AppLayout() {
         </div>
       </header>
       <ErrorAlert message={error} />
+      {outage ? <Outage error={outage} /> : null}
       <Outlet />
     </>
   );

@@ -34,6 +34,11 @@ export interface SessionCache {
   signedOut(reason: SignedOutReason): void;
   /** Forget what we know; the next ensure() asks the API. */
   invalidate(): void;
+  /**
+   * Who was last known to be signed in, however old (undefined after a sign-out): what a
+   * signed-in page keeps showing in its header while the API cannot be reached.
+   */
+  lastSignedIn(): MeResponse | undefined;
 }
 
 export interface SessionCacheOptions {
@@ -51,11 +56,13 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
   // Bumped by every write, so a /me answer that left before a sign-in or sign-out cannot
   // overwrite what happened since.
   let generation = 0;
+  let lastMe: MeResponse | undefined;
 
   function store(state: SessionState): void {
     generation += 1;
     inflight = undefined;
     entry = { state, at: now() };
+    lastMe = state.status === 'signed-in' ? state.me : undefined;
   }
 
   async function load(): Promise<SessionState> {
@@ -84,6 +91,7 @@ export function createSessionCache(options: SessionCacheOptions): SessionCache {
     },
     signedIn: (me) => store({ status: 'signed-in', me }),
     signedOut: (reason) => store({ status: 'signed-out', reason }),
+    lastSignedIn: () => lastMe,
     invalidate() {
       generation += 1;
       inflight = undefined;
