@@ -343,7 +343,8 @@ describe('daily API allocation (REST API Developer Guide: Limit Info Header; err
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ dailyApiRequests: 5, used: 5 }),
     });
-    expect(res.status).toBe(204);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ limits: { dailyApiRequests: 5, used: 5 } });
     const err = await rejection(conn.query(SOQL));
     expect(err.name).toBe('REQUEST_LIMIT_EXCEEDED');
     const raw = await fetch(`${emu.url}/services/data/v62.0/query?q=${encodeURIComponent(SOQL)}`, {

@@ -416,7 +416,11 @@ describe('faults (PUT/DELETE /__emulator/faults)', () => {
     [400, [{ errorCode: 'INVALID_OPERATION' }]],
   ])('status %i on the data API answers a Salesforce-shaped body', async (status, body) => {
     const token = await accessToken();
-    expect((await putFaults({ status, paths: ['/services/data/'] })).status).toBe(204);
+    // The controls' convention: a PUT answers the new value, as GET then shows it.
+    expect(await putFaults({ status, paths: ['/services/data/'] })).toMatchObject({
+      status: 200,
+      body: { faults: { status, paths: ['/services/data/'] } },
+    });
     expect(await query('SELECT Id FROM Contact', token)).toMatchObject({ status, body });
     // ...forever (no count), until cleared.
     expect((await query('SELECT Id FROM Contact', token)).status).toBe(status);
