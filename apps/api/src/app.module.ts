@@ -1,19 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AbuseModule } from './abuse/abuse.module';
-import { AuditModule } from './audit/audit.module';
-import { AuthModule } from './auth/auth.module';
-import type { AppConfig } from './config/config';
-import { ConfigModule } from './config/config.module';
-import { DevMailboxModule } from './dev-mailbox/dev-mailbox.module';
-import { GreetingModule } from './example/greeting.module';
-import { HealthModule } from './health/health.module';
-import { MeModule } from './me/me.module';
-import { MetricsModule } from './ops/metrics.module';
-import { OpenApiModule } from './ops/openapi.module';
-import { PasswordlessModule } from './passwordless/passwordless.module';
-import { SessionModule } from './session/session.module';
-import { SharedStateModule } from './shared-state/shared-state.module';
-import type { SessionStore } from './session/session-store';
+import { AbuseModule } from './abuse/abuse.module.js';
+import { AuditModule } from './audit/audit.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import type { AppConfig } from './config/config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DevMailboxModule } from './dev-mailbox/dev-mailbox.module.js';
+import { GreetingModule } from './example/greeting.module.js';
+import { HealthModule } from './health/health.module.js';
+import { MeModule } from './me/me.module.js';
+import { MetricsModule } from './ops/metrics.module.js';
+import { OpenApiModule } from './ops/openapi.module.js';
+import { PasswordlessModule } from './passwordless/passwordless.module.js';
+import { SessionModule } from './session/session.module.js';
+import { SharedStateModule } from './shared-state/shared-state.module.js';
+import type { SessionStore } from './session/session-store.js';
 
 @Module({})
 export class AppModule {

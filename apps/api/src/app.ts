@@ -11,17 +11,17 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { problem, type Problem } from '@portcullis/shared';
-import { AppModule } from './app.module';
-import type { AppConfig, TrustProxy } from './config/config';
-import type { SessionStore } from './session/session-store';
-import { csrfRejection } from './http/csrf';
-import { answerClientError, frameworkProblem } from './http/framework-errors';
-import { clientRequestId, newRequestId } from './http/request-id';
-import { SERVER_LIMITS, serverFactory, type ServerLimits } from './http/server-limits';
-import { JsonLogger, type LogSink } from './common/json-logger';
-import { sendProblem } from './common/problem';
-import { securityHeaders } from './common/security-headers';
-import { ProblemFilter } from './common/problem.filter';
+import { AppModule } from './app.module.js';
+import type { AppConfig, TrustProxy } from './config/config.js';
+import type { SessionStore } from './session/session-store.js';
+import { csrfRejection } from './http/csrf.js';
+import { answerClientError, frameworkProblem } from './http/framework-errors.js';
+import { clientRequestId, newRequestId } from './http/request-id.js';
+import { SERVER_LIMITS, serverFactory, type ServerLimits } from './http/server-limits.js';
+import { JsonLogger, type LogSink } from './common/json-logger.js';
+import { sendProblem } from './common/problem.js';
+import { securityHeaders } from './common/security-headers.js';
+import { ProblemFilter } from './common/problem.filter.js';
 
 /** Request bodies are small JSON documents; anything bigger is refused with 413. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -39,7 +39,7 @@ function fastifyTrustProxy(t: TrustProxy): boolean | number | string[] {
 
 export function defaultWebDist(): string {
   // dist/app.js (built) or src/app.ts (tests): either way apps/web/dist is two levels up.
-  return path.resolve(__dirname, '..', '..', 'web', 'dist');
+  return path.resolve(import.meta.dirname, '..', '..', 'web', 'dist');
 }
 
 export interface CreateAppOptions {

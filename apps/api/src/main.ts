@@ -2,8 +2,8 @@
 // points the API at them ("embedded mode"), and says so loudly.
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { createApp } from './app';
-import { ConfigError, EMBEDDED, loadConfig, type AppConfig } from './config/config';
+import { createApp } from './app.js';
+import { ConfigError, EMBEDDED, loadConfig, type AppConfig } from './config/config.js';
 
 function banner(lines: string[]): void {
   const width = Math.max(...lines.map((l) => l.length));

@@ -10,7 +10,7 @@ import {
   startStack,
   waitForCode,
   type Stack,
-} from './harness';
+} from './harness.js';
 
 const START = '/api/auth/passwordless/start';
 const VERIFY = '/api/auth/passwordless/verify';

@@ -1,8 +1,8 @@
 // The guard's caches (verified tokens, decrypted cookies, keys per kid) must never make it
 // accept what full verification would refuse.
 import { generateKeyPairSync, sign as rsaSign } from 'node:crypto';
-import { TokenVerifier } from '../src/auth/token-verifier';
-import { ADA, accessClaims, auth0Calls, signIn, startStack, type Stack } from './harness';
+import { TokenVerifier } from '../src/auth/token-verifier.js';
+import { ADA, accessClaims, auth0Calls, signIn, startStack, type Stack } from './harness.js';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 

@@ -3,7 +3,7 @@
 // person can act on (never "try again shortly"), and on refresh it ends the session; a 429
 // takes its Retry-After from Auth0's documented x-ratelimit-reset (docs/upstream.md).
 import { ProblemSchema } from '@portcullis/shared';
-import { ADA, GRACE, signIn, startStack, waitForCode, type Stack } from './harness';
+import { ADA, GRACE, signIn, startStack, waitForCode, type Stack } from './harness.js';
 
 const START = '/api/auth/passwordless/start';
 const VERIFY = '/api/auth/passwordless/verify';

@@ -1,4 +1,4 @@
-import { ADA, startStack, type Stack } from './harness';
+import { ADA, startStack, type Stack } from './harness.js';
 
 function forwardedFor(stack: Stack): string | undefined {
   const starts = stack.auth0.requests().filter((r) => r.path === '/passwordless/start');

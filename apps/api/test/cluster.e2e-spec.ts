@@ -2,8 +2,8 @@
 // revocation and refresh hold across instances as they do in one.
 import { randomBytes } from 'node:crypto';
 import { SessionsResponseSchema } from '@portcullis/shared';
-import { SessionStore } from '../src/session/session-store';
-import { runSessionsCli } from '../src/session/sessions.cli';
+import { SessionStore } from '../src/session/session-store.js';
+import { runSessionsCli } from '../src/session/sessions.cli.js';
 import {
   ADA,
   GRACE,
@@ -13,8 +13,8 @@ import {
   startStack,
   waitForCode,
   type Stack,
-} from './harness';
-import { describeWithRedis, startRedis, type RedisServer } from './redis';
+} from './harness.js';
+import { describeWithRedis, startRedis, type RedisServer } from './redis.js';
 
 /** The same cookies, sent to another instance. */
 function on(stack: Stack, client: Client): Client {

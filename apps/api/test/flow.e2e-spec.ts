@@ -8,7 +8,7 @@ import {
   startStack,
   waitForCode,
   type Stack,
-} from './harness';
+} from './harness.js';
 
 describe('sign-in flow (API e2e against the emulators)', () => {
   let stack: Stack;

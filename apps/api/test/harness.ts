@@ -8,12 +8,12 @@ import {
   type Auth0EmulatorOptions,
   type SalesforceEmulator,
 } from '@portcullis/emulators';
-import { createApp } from '../src/app';
-import { Clock } from '../src/common/clock';
-import { loadConfig, type AppConfig } from '../src/config/config';
-import { PasswordlessService } from '../src/passwordless/passwordless.service';
-import type { SessionStore } from '../src/session/session-store';
-import { contractViolation } from './openapi-validator';
+import { createApp } from '../src/app.js';
+import { Clock } from '../src/common/clock.js';
+import { loadConfig, type AppConfig } from '../src/config/config.js';
+import { PasswordlessService } from '../src/passwordless/passwordless.service.js';
+import type { SessionStore } from '../src/session/session-store.js';
+import { contractViolation } from './openapi-validator.js';
 
 export const ADA = 'ada.lovelace@example.com';
 export const GRACE = 'grace.hopper@example.com';

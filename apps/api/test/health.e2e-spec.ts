@@ -1,4 +1,4 @@
-import { ADA, startStack, type Stack } from './harness';
+import { ADA, startStack, type Stack } from './harness.js';
 
 describe('health', () => {
   let stack: Stack;

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ProblemSchema } from '@portcullis/shared';
-import { securityHeaders } from '../src/common/security-headers';
-import { ADA, signIn, startStack, type Stack } from './harness';
-import { rawRequest, type RawReply } from './raw-http';
+import { securityHeaders } from '../src/common/security-headers.js';
+import { ADA, signIn, startStack, type Stack } from './harness.js';
+import { rawRequest, type RawReply } from './raw-http.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

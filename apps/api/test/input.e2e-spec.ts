@@ -1,5 +1,5 @@
 import { ProblemSchema } from '@portcullis/shared';
-import { ADA, startStack, type Stack } from './harness';
+import { ADA, startStack, type Stack } from './harness.js';
 
 describe('bad input gets problem+json, never a 500', () => {
   let stack: Stack;

@@ -3,7 +3,7 @@
 // funnel counters, both upstreams' latency histograms and the Salesforce usage gauge, read
 // from the Sforce-Limit-Info the emulator sends. No email, IP or id in any label.
 import { ProblemSchema } from '@portcullis/shared';
-import { ADA, CHARLES, signIn, startStack, type Stack } from './harness';
+import { ADA, CHARLES, signIn, startStack, type Stack } from './harness.js';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
 const START = '/api/auth/passwordless/start';

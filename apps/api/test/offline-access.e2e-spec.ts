@@ -1,7 +1,7 @@
 // "Allow Offline Access" off on the Auth0 API: Auth0 silently issues no refresh token. The API
 // says so once, naming the setting, and each session then ends when its access token expires
 // (401 session_expired, cookie cleared, the reason in the audit log).
-import { ADA, GRACE, signIn, startStack, type Stack } from './harness';
+import { ADA, GRACE, signIn, startStack, type Stack } from './harness.js';
 
 const WARNING = /Allow Offline Access/;
 

@@ -4,7 +4,7 @@
 // test that received it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 
 interface MediaType {
   schema: unknown;
@@ -19,7 +19,7 @@ interface Document {
 const DOC_ID = 'openapi';
 /** `npm run openapi` rewrites the document: nothing is checked against the old one then. */
 const REWRITING = process.env.OPENAPI_WRITE === '1';
-const CHECKED_IN = path.resolve(__dirname, '..', 'openapi.json');
+const CHECKED_IN = path.resolve(import.meta.dirname, '..', 'openapi.json');
 const doc: Document = REWRITING
   ? { paths: {} }
   : (JSON.parse(readFileSync(CHECKED_IN, 'utf8')) as Document);

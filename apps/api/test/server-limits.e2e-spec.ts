@@ -3,10 +3,10 @@
 // takes a second, not the production minutes.
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ProblemSchema } from '@portcullis/shared';
-import { createApp } from '../src/app';
-import { SERVER_LIMITS, type ServerLimits } from '../src/http/server-limits';
-import { accessClaims, auth0Calls, startStack, type Stack } from './harness';
-import { open, parseResponse, parseResponses, type RawConnection } from './raw-http';
+import { createApp } from '../src/app.js';
+import { SERVER_LIMITS, type ServerLimits } from '../src/http/server-limits.js';
+import { accessClaims, auth0Calls, startStack, type Stack } from './harness.js';
+import { open, parseResponse, parseResponses, type RawConnection } from './raw-http.js';
 
 const LIMITS: Partial<ServerLimits> = {
   headersTimeoutMs: 300,

@@ -3,8 +3,8 @@
 // out; refreshes happen once per session; forged cookies never reach the store.
 import { randomBytes } from 'node:crypto';
 import { MeResponseSchema, SessionsResponseSchema } from '@portcullis/shared';
-import { MemorySessionStore } from '../src/session/memory-session-store';
-import { ADA, GRACE, auth0Calls, signIn, startStack, Client, type Stack } from './harness';
+import { MemorySessionStore } from '../src/session/memory-session-store.js';
+import { ADA, GRACE, auth0Calls, signIn, startStack, Client, type Stack } from './harness.js';
 
 const SECRET_A = 'secret-a-that-is-long-enough-0123456789abcdef';
 const SECRET_B = 'secret-b-that-is-long-enough-0123456789abcdef';

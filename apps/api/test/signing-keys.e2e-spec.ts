@@ -2,9 +2,9 @@
 // time even when every request is answered from the verified-token cache, and junk kids
 // cannot hold up a real key rotation for more than a few seconds (issue 16).
 import { generateKeyPairSync, sign as rsaSign } from 'node:crypto';
-import { KEY_STORE_DEFAULTS } from '../src/auth/jwks-key-store';
-import { TokenVerifier } from '../src/auth/token-verifier';
-import { accessClaims, auth0Calls, startStack, type Stack } from './harness';
+import { KEY_STORE_DEFAULTS } from '../src/auth/jwks-key-store.js';
+import { TokenVerifier } from '../src/auth/token-verifier.js';
+import { accessClaims, auth0Calls, startStack, type Stack } from './harness.js';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 const JWKS = '/.well-known/jwks.json';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { startStack, type Stack } from './harness';
+import { startStack, type Stack } from './harness.js';
 
 describe('the API serves the built SPA from the same origin', () => {
   let stack: Stack;

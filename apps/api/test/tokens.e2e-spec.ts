@@ -1,6 +1,6 @@
 import { createHmac, generateKeyPairSync, sign as rsaSign } from 'node:crypto';
 import { MeResponseSchema, ProblemSchema } from '@portcullis/shared';
-import { ADA, accessClaims, auth0Calls, signIn, startStack, type Stack } from './harness';
+import { ADA, accessClaims, auth0Calls, signIn, startStack, type Stack } from './harness.js';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 

@@ -1,5 +1,13 @@
 import { ProblemSchema } from '@portcullis/shared';
-import { ADA, CHARLES, auth0Calls, signIn, startStack, waitForCode, type Stack } from './harness';
+import {
+  ADA,
+  CHARLES,
+  auth0Calls,
+  signIn,
+  startStack,
+  waitForCode,
+  type Stack,
+} from './harness.js';
 
 const START = '/api/auth/passwordless/start';
 const VERIFY = '/api/auth/passwordless/verify';

@@ -12,7 +12,7 @@ import {
   waitForCode,
   type Reply,
   type Stack,
-} from './harness';
+} from './harness.js';
 
 const START = '/api/auth/passwordless/start';
 const VERIFY = '/api/auth/passwordless/verify';

@@ -1,10 +1,10 @@
 import { Global, Module } from '@nestjs/common';
-import { CounterStore, InMemoryCounterStore } from './counter-store';
-import type { RedisConnection } from '../shared-state/redis-connection';
-import { REDIS } from '../shared-state/shared-state.module';
-import { FloodChallenge } from './flood-challenge';
-import { RedisCounterStore } from './redis-counter-store';
-import { GlobalStartGate, LimitsService } from './limits.service';
+import { CounterStore, InMemoryCounterStore } from './counter-store.js';
+import type { RedisConnection } from '../shared-state/redis-connection.js';
+import { REDIS } from '../shared-state/shared-state.module.js';
+import { FloodChallenge } from './flood-challenge.js';
+import { RedisCounterStore } from './redis-counter-store.js';
+import { GlobalStartGate, LimitsService } from './limits.service.js';
 
 @Global()
 @Module({

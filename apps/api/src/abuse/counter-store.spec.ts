@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { InMemoryCounterStore } from './counter-store';
+import { InMemoryCounterStore } from './counter-store.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 

@@ -1,10 +1,10 @@
 import { createChallenge, solveChallenge, verifySolution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import type { Challenge } from '@portcullis/shared';
-import type { Clock } from '../common/clock';
-import { loadConfig } from '../config/config';
-import { InMemoryCounterStore } from './counter-store';
-import { ChallengeRequired, FloodChallenge } from './flood-challenge';
+import type { Clock } from '../common/clock.js';
+import { loadConfig } from '../config/config.js';
+import { InMemoryCounterStore } from './counter-store.js';
+import { ChallengeRequired, FloodChallenge } from './flood-challenge.js';
 
 const T0 = Date.now();
 

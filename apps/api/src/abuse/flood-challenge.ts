@@ -29,11 +29,11 @@ import { ChallengeSchema, type Challenge } from '@portcullis/shared';
 import { verifySolution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import * as z from 'zod';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { CounterStore } from './counter-store';
-import { GlobalStartGate } from './limits.service';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { CounterStore } from './counter-store.js';
+import { GlobalStartGate } from './limits.service.js';
 
 /** How long a challenge may be solved and redeemed. */
 export const CHALLENGE_TTL_SECONDS = 300;

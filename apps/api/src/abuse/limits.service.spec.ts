@@ -1,13 +1,13 @@
-import type { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { loadConfig } from '../config/config';
-import { InMemoryCounterStore } from './counter-store';
+import type { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { loadConfig } from '../config/config.js';
+import { InMemoryCounterStore } from './counter-store.js';
 import {
   GlobalStartGate,
   LimitExceeded,
   LimitsService,
   RefusingGlobalStartGate,
-} from './limits.service';
+} from './limits.service.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const EMAIL = 'ada@example.com';

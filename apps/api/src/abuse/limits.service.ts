@@ -8,11 +8,11 @@
 // them counted (40 parallel wrong codes reach Auth0 at most FAILED_CODES_PER_EMAIL times).
 // Work that did not happen (an upstream failure) gives its place back.
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { ipLimitKey } from './client-ip';
-import { CounterStore, type Counter } from './counter-store';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { ipLimitKey } from './client-ip.js';
+import { CounterStore, type Counter } from './counter-store.js';
 
 const HOUR = 3600_000;
 const MINUTE = 60_000;

@@ -4,10 +4,10 @@
 // often as the budget allows. Expiry is Redis's own (PX, relative), so instances and Redis
 // need not agree on the time; a key whose count goes back to zero keeps its window.
 import { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { DomainError } from '../common/domain-error';
-import type { RedisConnection } from '../shared-state/redis-connection';
-import { CounterStore, type Counter } from './counter-store';
+import type { Redis } from 'ioredis';
+import { DomainError } from '../common/domain-error.js';
+import type { RedisConnection } from '../shared-state/redis-connection.js';
+import { CounterStore, type Counter } from './counter-store.js';
 
 /** KEYS: counter. ARGV: by, ttl ms. Returns [count, ms left]. */
 const INCREMENT = `

@@ -2,7 +2,7 @@
 // with `audit: true`. Fields are a hashed email, the client IP, the request id, the session
 // id — never a code, a token or a cookie.
 import { Injectable, Logger } from '@nestjs/common';
-import { EmailHasher } from '../common/redact';
+import { EmailHasher } from '../common/redact.js';
 
 export type AuditEvent =
   | 'code_requested'

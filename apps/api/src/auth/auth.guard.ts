@@ -10,16 +10,16 @@ import { Inject, Injectable, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import type { FastifyReply } from 'fastify';
-import { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { SessionCookie } from '../session/session-cookie';
-import { SessionService, type LiveSession } from '../session/session.service';
-import type { AuthRequest, AuthUser } from './auth.types';
-import { BearerGate } from './bearer-gate';
-import { bearerForCache, extractToken, toPrincipal } from './jwt.strategy';
-import { IS_PUBLIC } from './public.decorator';
-import { TokenVerifier } from './token-verifier';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { SessionCookie } from '../session/session-cookie.js';
+import { SessionService, type LiveSession } from '../session/session.service.js';
+import type { AuthRequest, AuthUser } from './auth.types.js';
+import { BearerGate } from './bearer-gate.js';
+import { bearerForCache, extractToken, toPrincipal } from './jwt.strategy.js';
+import { IS_PUBLIC } from './public.decorator.js';
+import { TokenVerifier } from './token-verifier.js';
 
 /** Failures that are the token's fault: 401, never 503. */
 const TOKEN_FAULTS = new Set([

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { LiveSession } from '../session/session.service';
+import type { LiveSession } from '../session/session.service.js';
 
 /** The authenticated principal a guarded handler receives through @CurrentUser(). */
 export interface AuthUser {

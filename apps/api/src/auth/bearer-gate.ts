@@ -5,14 +5,14 @@
 // is refused with 403 `not_eligible` on every guarded route, not only /api/me. The token needs
 // the `openid email` scopes, or /userinfo has no email to check.
 import { Inject, Injectable } from '@nestjs/common';
-import { Auth0Client } from '../auth0/auth0.client';
-import { BoundedCache } from '../common/bounded-cache';
-import { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { EligibilityService } from '../eligibility/eligibility.service';
-import type { EligibilityRecord } from '../eligibility/eligibility.types';
-import type { AuthUser } from './auth.types';
+import { Auth0Client } from '../auth0/auth0.client.js';
+import { BoundedCache } from '../common/bounded-cache.js';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { EligibilityService } from '../eligibility/eligibility.service.js';
+import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
+import type { AuthUser } from './auth.types.js';
 
 export interface BearerSubject {
   email: string;

@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AuthUser } from './auth.types';
+import type { AuthUser } from './auth.types.js';
 
 /** The authenticated user of a guarded route (set by the global AuthGuard). */
 export const CurrentUser = createParamDecorator(

@@ -1,5 +1,6 @@
+import { jest } from '@jest/globals';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { JwksKeyStore, KEY_STORE_DEFAULTS, type SigningKeySource } from './jwks-key-store';
+import { JwksKeyStore, KEY_STORE_DEFAULTS, type SigningKeySource } from './jwks-key-store.js';
 
 function pem(): string {
   return generateKeyPairSync('rsa', { modulusLength: 2048 })

@@ -1,6 +1,6 @@
-import type { AuthRequest } from './auth.types';
-import { bearerForCache, extractToken } from './jwt.strategy';
-import type { LiveSession } from '../session/session.service';
+import type { AuthRequest } from './auth.types.js';
+import { bearerForCache, extractToken } from './jwt.strategy.js';
+import type { LiveSession } from '../session/session.service.js';
 
 const request = (authorization?: string, at?: string) =>
   ({

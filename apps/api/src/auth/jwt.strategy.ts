@@ -7,12 +7,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { SigningKeyNotFoundError } from 'jwks-rsa';
 import { ExtractJwt, Strategy } from 'passport-jwt';
-import { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import type { AuthRequest, AuthUser } from './auth.types';
-import { TokenVerifier } from './token-verifier';
-import { tokenKid } from './verified-token-cache';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import type { AuthRequest, AuthUser } from './auth.types.js';
+import { TokenVerifier } from './token-verifier.js';
+import { tokenKid } from './verified-token-cache.js';
 
 export const CLOCK_TOLERANCE_SECONDS = 5;
 

@@ -4,10 +4,10 @@
 // retires stops working within minutes even when every request is answered from the cache.
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { JwksClient } from 'jwks-rsa';
-import { Clock } from '../common/clock';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { JwksKeyStore } from './jwks-key-store';
-import { VerifiedTokenCache } from './verified-token-cache';
+import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { JwksKeyStore } from './jwks-key-store.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 @Injectable()
 export class TokenVerifier implements OnModuleInit, OnModuleDestroy {

@@ -1,4 +1,4 @@
-import { VerifiedTokenCache, tokenKid } from './verified-token-cache';
+import { VerifiedTokenCache, tokenKid } from './verified-token-cache.js';
 
 describe(VerifiedTokenCache.name, () => {
   const now = 1_800_000_000_000;

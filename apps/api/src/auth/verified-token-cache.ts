@@ -8,7 +8,7 @@
 // mark (a small "doorkeeper" set remembers the signatures seen once).
 
 import { decodeProtectedHeader } from 'jose';
-import { BoundedCache, LongKeyCache } from '../common/bounded-cache';
+import { BoundedCache, LongKeyCache } from '../common/bounded-cache.js';
 
 export interface CachedToken {
   claims: Record<string, unknown>;

@@ -2,10 +2,10 @@
 // error bodies are the real ones, so the error mapping is tested end to end, without mocks.
 import { Logger } from '@nestjs/common';
 import { startAuth0Emulator, type Auth0Emulator } from '@portcullis/emulators';
-import { loadConfig } from '../config/config';
-import { DomainError } from '../common/domain-error';
-import { JsonLogger } from '../common/json-logger';
-import { Auth0Client } from './auth0.client';
+import { loadConfig } from '../config/config.js';
+import { DomainError } from '../common/domain-error.js';
+import { JsonLogger } from '../common/json-logger.js';
+import { Auth0Client } from './auth0.client.js';
 
 const IP = '203.0.113.7';
 

@@ -4,10 +4,10 @@
 // per-IP limits and brute-force protection see users, not this server.
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AuthApiError, AuthenticationClient, type InitOverrideFunction } from 'auth0/legacy';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { MetricsService, type UpstreamOutcome } from '../ops/metrics.service';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { MetricsService, type UpstreamOutcome } from '../ops/metrics.service.js';
 
 export interface Auth0Tokens {
   accessToken: string;

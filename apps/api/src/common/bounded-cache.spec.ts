@@ -1,4 +1,4 @@
-import { BoundedCache, LongKeyCache } from './bounded-cache';
+import { BoundedCache, LongKeyCache } from './bounded-cache.js';
 
 describe(BoundedCache.name, () => {
   it('never holds more than maxEntries', () => {

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import type {} from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { classify, sendProblem } from './problem';
+import { classify, sendProblem } from './problem.js';
 
 /**
  * The one exception filter: every error becomes problem+json. Outside /api, a GET that

@@ -3,7 +3,7 @@
 import { HttpException } from '@nestjs/common';
 import { PROBLEM_CONTENT_TYPE, problem, type ErrorCode, type Problem } from '@portcullis/shared';
 import type { FastifyReply } from 'fastify';
-import { DomainError } from './domain-error';
+import { DomainError } from './domain-error.js';
 
 /** Fastify's own error codes (body parsing and limits) mapped to ours. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {

@@ -1,5 +1,5 @@
 import type * as z from 'zod/mini';
-import { DomainError } from './domain-error';
+import { DomainError } from './domain-error.js';
 
 /** Parses a request body with a shared schema; a mismatch is 400 validation_failed. */
 export function parseBody<S extends z.ZodMiniType>(schema: S, body: unknown): z.infer<S> {

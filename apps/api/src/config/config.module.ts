@@ -1,7 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { Clock } from '../common/clock';
-import { EmailHasher } from '../common/redact';
-import { APP_CONFIG, type AppConfig } from './config';
+import { Clock } from '../common/clock.js';
+import { EmailHasher } from '../common/redact.js';
+import { APP_CONFIG, type AppConfig } from './config.js';
 
 /** Provides the validated configuration, the clock and the email hasher everywhere. */
 @Global()

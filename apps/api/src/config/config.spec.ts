@@ -1,4 +1,4 @@
-import { ConfigError, EMBEDDED, loadConfig } from './config';
+import { ConfigError, EMBEDDED, loadConfig } from './config.js';
 
 const SECRET = 'a-session-secret-that-is-long-enough-0123456789';
 

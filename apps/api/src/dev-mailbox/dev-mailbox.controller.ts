@@ -1,10 +1,10 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { EmailSchema } from '@portcullis/shared';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/public.decorator';
-import { ApiContract } from '../ops/openapi.contract';
-import { EmulatorOutbox } from './emulator-outbox';
-import { renderMailbox, type MailboxView } from './dev-mailbox.page';
+import { Public } from '../auth/public.decorator.js';
+import { ApiContract } from '../ops/openapi.contract.js';
+import { EmulatorOutbox } from './emulator-outbox.js';
+import { renderMailbox, type MailboxView } from './dev-mailbox.page.js';
 
 /**
  * GET /api/dev/mailbox?email= — the one-time codes the Auth0 emulator "sent", readable

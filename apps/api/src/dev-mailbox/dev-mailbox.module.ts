@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { AppConfig } from '../config/config';
-import { DevMailboxController } from './dev-mailbox.controller';
-import { EmulatorOutbox } from './emulator-outbox';
+import type { AppConfig } from '../config/config.js';
+import { DevMailboxController } from './dev-mailbox.controller.js';
+import { EmulatorOutbox } from './emulator-outbox.js';
 
 /**
  * The local mailbox page, in embedded mode only: with a real Auth0 tenant (and therefore in

@@ -1,6 +1,6 @@
 // The mailbox page: plain HTML with no scripts and no inline styles, so it needs nothing
 // from a Content-Security-Policy. Every value is escaped.
-import type { OutboxMessage } from './emulator-outbox';
+import type { OutboxMessage } from './emulator-outbox.js';
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',

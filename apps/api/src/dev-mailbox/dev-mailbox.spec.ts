@@ -2,10 +2,10 @@
 // emulator over HTTPS: present in embedded mode only, public, escaped, never cached.
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startAuth0Emulator, type Auth0Emulator } from '@portcullis/emulators';
-import { createApp } from '../app';
-import { loadConfig, type AppConfig } from '../config/config';
-import { DevMailboxController } from './dev-mailbox.controller';
-import { escapeHtml } from './dev-mailbox.page';
+import { createApp } from '../app.js';
+import { loadConfig, type AppConfig } from '../config/config.js';
+import { DevMailboxController } from './dev-mailbox.controller.js';
+import { escapeHtml } from './dev-mailbox.page.js';
 
 const SECRET = 'dev-mailbox-spec-session-secret-0123456789abcdef';
 

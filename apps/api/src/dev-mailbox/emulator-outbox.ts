@@ -2,8 +2,8 @@
 // emulator to read from; a real Auth0 tenant has no such route.
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { DomainError } from '../common/domain-error';
-import { APP_CONFIG, type AppConfig } from '../config/config';
+import { DomainError } from '../common/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
 const OutboxSchema = z.object({
   messages: z.array(z.object({ to: z.string(), code: z.string(), sentAt: z.string() })),

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { EligibilityService } from './eligibility.service';
-import { EligibilityRepository } from './eligibility.types';
-import { SalesforceRepository } from './salesforce.repository';
+import { EligibilityService } from './eligibility.service.js';
+import { EligibilityRepository } from './eligibility.types.js';
+import { SalesforceRepository } from './salesforce.repository.js';
 
 @Module({
   providers: [

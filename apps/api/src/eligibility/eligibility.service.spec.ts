@@ -1,8 +1,8 @@
-import { loadConfig } from '../config/config';
-import type { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { EligibilityService } from './eligibility.service';
-import { EligibilityRepository, type EligibilityRecord } from './eligibility.types';
+import { loadConfig } from '../config/config.js';
+import type { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { EligibilityService } from './eligibility.service.js';
+import { EligibilityRepository, type EligibilityRecord } from './eligibility.types.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const ADA = 'ada@example.com';

@@ -3,10 +3,10 @@
 // sessions at the next refresh, not after a cache lifetime; verify asks with a `maxAgeMs`
 // of a few seconds, so access withdrawn between start and verify is seen.
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { BoundedCache } from '../common/bounded-cache';
-import { Clock } from '../common/clock';
-import { EligibilityRepository, type EligibilityRecord } from './eligibility.types';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { BoundedCache } from '../common/bounded-cache.js';
+import { Clock } from '../common/clock.js';
+import { EligibilityRepository, type EligibilityRecord } from './eligibility.types.js';
 
 interface Entry {
   record: EligibilityRecord | null;

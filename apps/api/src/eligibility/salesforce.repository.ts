@@ -6,12 +6,12 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 // The core alone: the package's index also loads every API (bulk, metadata, streaming, …),
 // which costs ≈7 MB of RSS for nothing we use.
-import { Connection } from '@jsforce/jsforce-node/lib/core';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { DomainError } from '../common/domain-error';
-import { MetricsService } from '../ops/metrics.service';
-import { EligibilityRepository, type EligibilityRecord } from './eligibility.types';
-import { buildEligibilityQuery } from './soql';
+import { Connection } from '@jsforce/jsforce-node/lib/core.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { DomainError } from '../common/domain-error.js';
+import { MetricsService } from '../ops/metrics.service.js';
+import { EligibilityRepository, type EligibilityRecord } from './eligibility.types.js';
+import { buildEligibilityQuery } from './soql.js';
 
 interface QueryResult {
   totalSize: number;

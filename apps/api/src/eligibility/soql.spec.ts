@@ -1,15 +1,11 @@
 import fc from 'fast-check';
-import type { SoqlQuery } from '../../../../packages/emulators/dist/salesforce/soql.js';
-import { buildEligibilityQuery, soqlLiteral, soqlString, type EligibilityQuerySpec } from './soql';
-
-// The Salesforce emulator's own SOQL parser, from its sources (Jest runs them as TypeScript).
-// Loaded at run time: a static import would pull another workspace's sources into this
-// project's typecheck (rootDir); its types come from the emulators' build like the package's.
-const EMULATOR_SOQL = '../../../../packages/emulators/src/salesforce/soql';
-let parseSoql: (source: string) => SoqlQuery;
-beforeAll(async () => {
-  ({ parseSoql } = (await import(EMULATOR_SOQL)) as { parseSoql: typeof parseSoql });
-});
+import { parseSoql } from '@portcullis/emulators';
+import {
+  buildEligibilityQuery,
+  soqlLiteral,
+  soqlString,
+  type EligibilityQuerySpec,
+} from './soql.js';
 
 const SPEC: EligibilityQuerySpec = {
   object: 'Contact',

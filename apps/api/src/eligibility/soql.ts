@@ -1,7 +1,7 @@
 // Our own SOQL literal writing. jsforce's builder escapes only `'` (not `\`) and turns object
 // values into operators, so the eligibility query is built here from an already-validated
 // email and from configuration, never from anything the client shaped.
-import type { Condition, ConditionValue } from '../config/config';
+import type { Condition, ConditionValue } from '../config/config.js';
 
 const ESCAPES: Record<string, string> = {
   '\\': '\\\\',

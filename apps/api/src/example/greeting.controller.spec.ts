@@ -1,7 +1,7 @@
 import { Reflector } from '@nestjs/core';
-import { ADA, CHARLES, GRACE, startStack, type Stack } from '../../test/harness';
-import { IS_PUBLIC } from '../auth/public.decorator';
-import { GreetingController } from './greeting.controller';
+import { ADA, CHARLES, GRACE, startStack, type Stack } from '../../test/harness.js';
+import { IS_PUBLIC } from '../auth/public.decorator.js';
+import { GreetingController } from './greeting.controller.js';
 
 /** What the global AuthGuard reads: @Public() on the handler or its controller. */
 const isPublic = (handler: keyof GreetingController) =>

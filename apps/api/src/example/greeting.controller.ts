@@ -2,9 +2,9 @@
 // configure, the global guard protects it; @CurrentUser() gives the verified user.
 import { Controller, Get } from '@nestjs/common';
 import { GreetingResponseSchema, type GreetingResponse } from '@portcullis/shared';
-import { CurrentUser } from '../auth/current-user.decorator';
-import type { AuthUser } from '../auth/auth.types';
-import { ApiContract } from '../ops/openapi.contract';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import type { AuthUser } from '../auth/auth.types.js';
+import { ApiContract } from '../ops/openapi.contract.js';
 
 @Controller('greeting')
 export class GreetingController {

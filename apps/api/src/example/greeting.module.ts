@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { GreetingController } from './greeting.controller';
+import { GreetingController } from './greeting.controller.js';
 
 @Module({ controllers: [GreetingController] })
 export class GreetingModule {}

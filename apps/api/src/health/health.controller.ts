@@ -1,9 +1,9 @@
 import { Controller, Get, Header, HttpStatus, Res } from '@nestjs/common';
 import { HealthResponseSchema, LiveResponseSchema, type HealthResponse } from '@portcullis/shared';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/public.decorator';
-import { ApiContract } from '../ops/openapi.contract';
-import { HealthService } from './health.service';
+import { Public } from '../auth/public.decorator.js';
+import { ApiContract } from '../ops/openapi.contract.js';
+import { HealthService } from './health.service.js';
 
 @Public()
 @Controller('health')

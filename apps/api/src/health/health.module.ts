@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { EligibilityModule } from '../eligibility/eligibility.module';
-import { HealthController } from './health.controller';
-import { HealthService } from './health.service';
+import { EligibilityModule } from '../eligibility/eligibility.module.js';
+import { HealthController } from './health.controller.js';
+import { HealthService } from './health.service.js';
 
 @Module({
   imports: [EligibilityModule],

@@ -3,11 +3,11 @@
 // cached briefly so a busy load balancer does not turn into upstream traffic.
 import { Inject, Injectable } from '@nestjs/common';
 import type { HealthResponse } from '@portcullis/shared';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { Clock } from '../common/clock';
-import { EligibilityRepository } from '../eligibility/eligibility.types';
-import type { RedisConnection } from '../shared-state/redis-connection';
-import { REDIS } from '../shared-state/shared-state.module';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Clock } from '../common/clock.js';
+import { EligibilityRepository } from '../eligibility/eligibility.types.js';
+import type { RedisConnection } from '../shared-state/redis-connection.js';
+import { REDIS } from '../shared-state/shared-state.module.js';
 
 type Check = HealthResponse['checks'][string];
 const CACHE_MS = 5_000;

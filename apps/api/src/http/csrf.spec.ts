@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { csrfRejection } from './csrf';
+import { csrfRejection } from './csrf.js';
 
 const OWN = 'http://api.example.test:3000';
 const ALLOWED = new Set(['http://localhost:5173', 'https://app.example.com']);

@@ -6,7 +6,7 @@ import {
   clientErrorProblem,
   frameworkProblem,
   rawProblemResponse,
-} from './framework-errors';
+} from './framework-errors.js';
 
 const fastifyError = (code: string) => Object.assign(new Error(code), { code }) as FastifyError;
 

@@ -7,7 +7,7 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, problem, type Problem } from '@portcullis/shared';
 import type { FastifyError } from 'fastify';
-import { classify } from '../common/problem';
+import { classify } from '../common/problem.js';
 
 /** The problem for an error Fastify raises before routing (`frameworkErrors`). */
 export function frameworkProblem(err: FastifyError): Problem {

@@ -1,4 +1,4 @@
-import { clientRequestId, newRequestId } from './request-id';
+import { clientRequestId, newRequestId } from './request-id.js';
 
 describe('request ids', () => {
   it('are random UUIDs of ours', () => {

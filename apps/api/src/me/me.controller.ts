@@ -1,9 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { MeResponseSchema, type MeResponse } from '@portcullis/shared';
-import type { AuthUser } from '../auth/auth.types';
-import { CurrentUser } from '../auth/current-user.decorator';
-import { ApiContract } from '../ops/openapi.contract';
-import { MeService } from './me.service';
+import type { AuthUser } from '../auth/auth.types.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { ApiContract } from '../ops/openapi.contract.js';
+import { MeService } from './me.service.js';
 
 @Controller('me')
 export class MeController {

@@ -3,10 +3,10 @@
 // /userinfo and Salesforce, re-checked on the session interval). No upstream call either way.
 import { Injectable } from '@nestjs/common';
 import type { MeResponse } from '@portcullis/shared';
-import type { AuthUser } from '../auth/auth.types';
-import { BearerGate } from '../auth/bearer-gate';
-import { DomainError } from '../common/domain-error';
-import { SessionService } from '../session/session.service';
+import type { AuthUser } from '../auth/auth.types.js';
+import { BearerGate } from '../auth/bearer-gate.js';
+import { DomainError } from '../common/domain-error.js';
+import { SessionService } from '../session/session.service.js';
 
 @Injectable()
 export class MeService {

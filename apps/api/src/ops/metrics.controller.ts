@@ -5,11 +5,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Header, Headers, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/public.decorator';
-import { DomainError } from '../common/domain-error';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { ApiContract } from './openapi.contract';
-import { MetricsService } from './metrics.service';
+import { Public } from '../auth/public.decorator.js';
+import { DomainError } from '../common/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { ApiContract } from './openapi.contract.js';
+import { MetricsService } from './metrics.service.js';
 
 /** Compared as SHA-256 digests: equal length, so timingSafeEqual leaks no length either. */
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();

@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { MetricsController } from './metrics.controller';
-import { MetricsService } from './metrics.service';
+import { MetricsController } from './metrics.controller.js';
+import { MetricsService } from './metrics.service.js';
 
 /** Global: the services that count (passwordless, session, the upstream adapters) inject MetricsService. */
 @Global()

@@ -5,7 +5,7 @@
 // instance, so several apps in one process (tests) never share counters.
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DomainError } from '../common/domain-error';
+import { DomainError } from '../common/domain-error.js';
 
 export type Upstream = 'auth0' | 'salesforce';
 

@@ -1,9 +1,9 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { Public } from '../auth/public.decorator';
-import { ApiContract } from './openapi.contract';
-import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './openapi.page';
-import { OpenApiService } from './openapi.service';
+import { Public } from '../auth/public.decorator.js';
+import { ApiContract } from './openapi.contract.js';
+import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './openapi.page.js';
+import { OpenApiService } from './openapi.service.js';
 
 /** The contract, for people and tools: public, like the README that describes it. */
 @Public()

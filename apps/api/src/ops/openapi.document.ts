@@ -17,8 +17,8 @@ import {
   type ErrorCode,
 } from '@portcullis/shared';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
-import { IS_PUBLIC } from '../auth/public.decorator';
-import { API_CONTRACT, type ApiContractOptions } from './openapi.contract';
+import { IS_PUBLIC } from '../auth/public.decorator.js';
+import { API_CONTRACT, type ApiContractOptions } from './openapi.contract.js';
 
 /** app.setGlobalPrefix('api') in app.ts. */
 export const API_PREFIX = '/api';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { OpenApiController } from './openapi.controller';
-import { OpenApiService } from './openapi.service';
+import { OpenApiController } from './openapi.controller.js';
+import { OpenApiService } from './openapi.service.js';
 
 /** GET /api/openapi.json and the reference page at GET /api/docs. */
 @Module({

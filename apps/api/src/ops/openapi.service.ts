@@ -4,7 +4,7 @@ import {
   buildOpenApiDocument,
   type DiscoveredRoute,
   type OpenApiDocument,
-} from './openapi.document';
+} from './openapi.document.js';
 
 /** The document of every controller this application registered, built once on first use. */
 @Injectable()

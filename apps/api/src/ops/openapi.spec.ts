@@ -3,13 +3,13 @@ import path from 'node:path';
 import { Body, Controller, Post } from '@nestjs/common';
 import { problem } from '@portcullis/shared';
 import * as z from 'zod/mini';
-import { startStack, type Stack } from '../../test/harness';
-import { contractViolation } from '../../test/openapi-validator';
-import { ApiContract } from './openapi.contract';
-import { buildOpenApiDocument, type OpenApiDocument } from './openapi.document';
+import { startStack, type Stack } from '../../test/harness.js';
+import { contractViolation } from '../../test/openapi-validator.js';
+import { ApiContract } from './openapi.contract.js';
+import { buildOpenApiDocument, type OpenApiDocument } from './openapi.document.js';
 
 /** The checked-in document: a change to the contract shows in review as a change to it. */
-const CHECKED_IN = path.resolve(__dirname, '..', '..', 'openapi.json');
+const CHECKED_IN = path.resolve(import.meta.dirname, '..', '..', 'openapi.json');
 
 const operations = (doc: OpenApiDocument) =>
   Object.entries(doc.paths).flatMap(([p, item]) =>

@@ -4,8 +4,8 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { problem, type ChallengeProblem } from '@portcullis/shared';
 import type { FastifyReply } from 'fastify';
-import { ChallengeRequired } from '../abuse/flood-challenge';
-import { sendProblem } from '../common/problem';
+import { ChallengeRequired } from '../abuse/flood-challenge.js';
+import { sendProblem } from '../common/problem.js';
 
 @Catch(ChallengeRequired)
 export class ChallengeRequiredFilter implements ExceptionFilter {

@@ -5,9 +5,9 @@
 // and a new start starts over. Without it, the missing `too_many_attempts` and
 // `code_expired` would tell which addresses were sent a code.
 import { Injectable } from '@nestjs/common';
-import { CounterStore } from '../abuse/counter-store';
-import { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
+import { CounterStore } from '../abuse/counter-store.js';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
 
 // Source for both: https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp
 // (OTP valid 180 s by default; "Only three failed attempts to input the OTP are allowed").

@@ -8,14 +8,14 @@ import {
   type StartResponse,
 } from '@portcullis/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Clock } from '../common/clock';
-import { parseBody } from '../common/validation';
-import { Public } from '../auth/public.decorator';
-import { ApiContract } from '../ops/openapi.contract';
-import { describeDevice } from '../session/device';
-import { SessionCookie } from '../session/session-cookie';
-import { ChallengeRequiredFilter } from './challenge-required.filter';
-import { PasswordlessService } from './passwordless.service';
+import { Clock } from '../common/clock.js';
+import { parseBody } from '../common/validation.js';
+import { Public } from '../auth/public.decorator.js';
+import { ApiContract } from '../ops/openapi.contract.js';
+import { describeDevice } from '../session/device.js';
+import { SessionCookie } from '../session/session-cookie.js';
+import { ChallengeRequiredFilter } from './challenge-required.filter.js';
+import { PasswordlessService } from './passwordless.service.js';
 
 @Public()
 @Controller('auth/passwordless')

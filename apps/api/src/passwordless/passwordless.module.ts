@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { Auth0Module } from '../auth0/auth0.module';
-import { EligibilityModule } from '../eligibility/eligibility.module';
-import { DecoyCodes } from './decoy-codes';
-import { PasswordlessController } from './passwordless.controller';
-import { PasswordlessService } from './passwordless.service';
+import { Auth0Module } from '../auth0/auth0.module.js';
+import { EligibilityModule } from '../eligibility/eligibility.module.js';
+import { DecoyCodes } from './decoy-codes.js';
+import { PasswordlessController } from './passwordless.controller.js';
+import { PasswordlessService } from './passwordless.service.js';
 
 @Module({
   imports: [Auth0Module, EligibilityModule],

@@ -4,18 +4,18 @@
 // code answers from a decoy that behaves as Auth0's code would (decoy-codes.ts).
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { MeResponse, StartResponse } from '@portcullis/shared';
-import { LimitExceeded, LimitsService, type VerifyReservation } from '../abuse/limits.service';
-import { AuditService, type RequestMeta } from '../audit/audit.service';
-import { Auth0Client, type Auth0Tokens } from '../auth0/auth0.client';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { DomainError } from '../common/domain-error';
-import { EligibilityService } from '../eligibility/eligibility.service';
-import { MetricsService } from '../ops/metrics.service';
-import type { EligibilityRecord } from '../eligibility/eligibility.types';
-import { SessionService, type LiveSession } from '../session/session.service';
-import { CODE_LIFETIME_SECONDS, DecoyCodes, wrongCode } from './decoy-codes';
+import { LimitExceeded, LimitsService, type VerifyReservation } from '../abuse/limits.service.js';
+import { AuditService, type RequestMeta } from '../audit/audit.service.js';
+import { Auth0Client, type Auth0Tokens } from '../auth0/auth0.client.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { DomainError } from '../common/domain-error.js';
+import { EligibilityService } from '../eligibility/eligibility.service.js';
+import { MetricsService } from '../ops/metrics.service.js';
+import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
+import { SessionService, type LiveSession } from '../session/session.service.js';
+import { CODE_LIFETIME_SECONDS, DecoyCodes, wrongCode } from './decoy-codes.js';
 
-export { CODE_LIFETIME_SECONDS } from './decoy-codes';
+export { CODE_LIFETIME_SECONDS } from './decoy-codes.js';
 
 /** Auth0 answers that count as a failed guess against the address's budget. */
 const FAILED_GUESS = new Set(['invalid_code', 'code_expired', 'too_many_attempts']);

@@ -1,4 +1,4 @@
-import { describeDevice } from './device';
+import { describeDevice } from './device.js';
 
 describe(describeDevice.name, () => {
   it.each([

@@ -1,4 +1,4 @@
-import { KeyRing } from './key-ring';
+import { KeyRing } from './key-ring.js';
 
 const A = 'secret-a-that-is-long-enough-0123456789abcdef';
 const B = 'secret-b-that-is-long-enough-0123456789abcdef';

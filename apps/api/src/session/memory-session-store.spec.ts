@@ -1,5 +1,5 @@
-import { MemorySessionStore } from './memory-session-store';
-import type { SessionRecord } from './session.types';
+import { MemorySessionStore } from './memory-session-store.js';
+import type { SessionRecord } from './session.types.js';
 
 let now = 1_000_000;
 const clock = { now: () => now };

@@ -1,8 +1,13 @@
 // Sessions in this process: the store for one instance (no REDIS_URL). Maps by id, by person
 // and by email; expired records are dropped when read and by a sweep once a minute.
-import type { Clock } from '../common/clock';
-import { SessionStore, type Release, type SessionChanges, type SessionRef } from './session-store';
-import type { SessionRecord } from './session.types';
+import type { Clock } from '../common/clock.js';
+import {
+  SessionStore,
+  type Release,
+  type SessionChanges,
+  type SessionRef,
+} from './session-store.js';
+import type { SessionRecord } from './session.types.js';
 
 const SWEEP_MS = 60_000;
 

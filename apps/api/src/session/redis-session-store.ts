@@ -13,11 +13,16 @@
 // written before the record on create (an index without a record is harmless and expires),
 // and removed after it on delete.
 import { randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
-import type { Clock } from '../common/clock';
-import type { RedisConnection } from '../shared-state/redis-connection';
-import { SessionStore, type Release, type SessionChanges, type SessionRef } from './session-store';
-import type { SessionRecord } from './session.types';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../common/clock.js';
+import type { RedisConnection } from '../shared-state/redis-connection.js';
+import {
+  SessionStore,
+  type Release,
+  type SessionChanges,
+  type SessionRef,
+} from './session-store.js';
+import type { SessionRecord } from './session.types.js';
 
 const FIELDS = [
   'handle',

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { parseCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { KeyRing } from './key-ring';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { KeyRing } from './key-ring.js';
 
 const ID_BYTES = 16;
 /** `<22 base64url>.<22 base64url>`; anything else is not ours and never reaches the key ring. */

@@ -2,7 +2,7 @@
 // Redis adapter (shared by many). Records are found by id, and listed by person (user id)
 // and by email for the sessions page and the operator command. Every method is atomic on its
 // own; a store that cannot be reached rejects (the caller answers 503), never pretends.
-import type { SessionRecord } from './session.types';
+import type { SessionRecord } from './session.types.js';
 
 export type SessionChanges = Partial<
   Pick<

@@ -1,12 +1,12 @@
 import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { MeResponseSchema, type MeResponse } from '@portcullis/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '../auth/public.decorator';
-import { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { ApiContract } from '../ops/openapi.contract';
-import { SessionCookie } from './session-cookie';
-import { SessionService } from './session.service';
+import { Public } from '../auth/public.decorator.js';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { ApiContract } from '../ops/openapi.contract.js';
+import { SessionCookie } from './session-cookie.js';
+import { SessionService } from './session.service.js';
 
 /**
  * Refresh and logout work from the cookie alone, so they are @Public(): logout must never

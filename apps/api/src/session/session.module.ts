@@ -1,18 +1,18 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { Auth0Module } from '../auth0/auth0.module';
-import { Clock } from '../common/clock';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { EligibilityModule } from '../eligibility/eligibility.module';
-import { KeyRing } from './key-ring';
-import { REDIS } from '../shared-state/shared-state.module';
-import type { RedisConnection } from '../shared-state/redis-connection';
-import { MemorySessionStore } from './memory-session-store';
-import { RedisSessionStore } from './redis-session-store';
-import { SessionCookie } from './session-cookie';
-import { SessionStore } from './session-store';
-import { SessionController } from './session.controller';
-import { SessionService } from './session.service';
-import { SessionsController } from './sessions.controller';
+import { Auth0Module } from '../auth0/auth0.module.js';
+import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { EligibilityModule } from '../eligibility/eligibility.module.js';
+import { KeyRing } from './key-ring.js';
+import { REDIS } from '../shared-state/shared-state.module.js';
+import type { RedisConnection } from '../shared-state/redis-connection.js';
+import { MemorySessionStore } from './memory-session-store.js';
+import { RedisSessionStore } from './redis-session-store.js';
+import { SessionCookie } from './session-cookie.js';
+import { SessionStore } from './session-store.js';
+import { SessionController } from './session.controller.js';
+import { SessionService } from './session.service.js';
+import { SessionsController } from './sessions.controller.js';
 
 /**
  * Sessions for every module. The store is Redis with REDIS_URL, else in memory; tests may

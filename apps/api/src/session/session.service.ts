@@ -7,20 +7,20 @@
 // on a known session touches nothing else.
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { MeResponse, SessionSummary } from '@portcullis/shared';
-import { AuditService, type RequestMeta } from '../audit/audit.service';
-import { Auth0Client, type Auth0Tokens } from '../auth0/auth0.client';
-import type { AuthUser } from '../auth/auth.types';
-import { BoundedCache } from '../common/bounded-cache';
-import { Clock } from '../common/clock';
-import { DomainError } from '../common/domain-error';
-import { APP_CONFIG, type AppConfig } from '../config/config';
-import { EligibilityService } from '../eligibility/eligibility.service';
-import type { EligibilityRecord } from '../eligibility/eligibility.types';
-import { MetricsService, outcomeOf } from '../ops/metrics.service';
-import { KeyRing } from './key-ring';
-import { SessionCookie } from './session-cookie';
-import { SessionStore, type SessionChanges, type SessionRef } from './session-store';
-import type { EndReason, SessionRecord, SessionTokens, SessionUser } from './session.types';
+import { AuditService, type RequestMeta } from '../audit/audit.service.js';
+import { Auth0Client, type Auth0Tokens } from '../auth0/auth0.client.js';
+import type { AuthUser } from '../auth/auth.types.js';
+import { BoundedCache } from '../common/bounded-cache.js';
+import { Clock } from '../common/clock.js';
+import { DomainError } from '../common/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { EligibilityService } from '../eligibility/eligibility.service.js';
+import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
+import { MetricsService, outcomeOf } from '../ops/metrics.service.js';
+import { KeyRing } from './key-ring.js';
+import { SessionCookie } from './session-cookie.js';
+import { SessionStore, type SessionChanges, type SessionRef } from './session-store.js';
+import type { EndReason, SessionRecord, SessionTokens, SessionUser } from './session.types.js';
 
 /** At most this many sessions per person; the oldest ends first. */
 export const MAX_SESSIONS_PER_USER = 50;

@@ -1,4 +1,4 @@
-import type { EligibilityRecord } from '../eligibility/eligibility.types';
+import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
 
 export interface SessionUser {
   id: string;

@@ -1,4 +1,4 @@
-import { runSessionsCli } from './sessions.cli';
+import { runSessionsCli } from './sessions.cli.js';
 
 function io() {
   const out: string[] = [];

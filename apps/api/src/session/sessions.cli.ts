@@ -4,17 +4,18 @@
 // `revoke` ends every session of the address on every instance (and revokes the refresh
 // tokens at Auth0), exactly as the API's own "end session" does.
 import 'reflect-metadata';
+import { pathToFileURL } from 'node:url';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EmailSchema } from '@portcullis/shared';
-import { AuditModule } from '../audit/audit.module';
-import { ConfigError, loadConfig, type AppConfig } from '../config/config';
-import { ConfigModule } from '../config/config.module';
-import type { RedisConnection } from '../shared-state/redis-connection';
-import { REDIS, SharedStateModule } from '../shared-state/shared-state.module';
-import { SessionModule } from './session.module';
-import { SessionService } from './session.service';
-import { SessionStore } from './session-store';
+import { AuditModule } from '../audit/audit.module.js';
+import { ConfigError, loadConfig, type AppConfig } from '../config/config.js';
+import { ConfigModule } from '../config/config.module.js';
+import type { RedisConnection } from '../shared-state/redis-connection.js';
+import { REDIS, SharedStateModule } from '../shared-state/shared-state.module.js';
+import { SessionModule } from './session.module.js';
+import { SessionService } from './session.service.js';
+import { SessionStore } from './session-store.js';
 
 const USAGE = 'usage: npm run sessions -w @portcullis/api -- list|revoke --email <address>';
 
@@ -111,7 +112,8 @@ export async function runSessionsCli(
   }
 }
 
-if (require.main === module) {
+// Run as a program (not imported by the spec): this file is the process's entry point.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runSessionsCli(process.argv.slice(2), process.env, {
     out: (line) => console.log(line),
     err: (line) => console.error(line),

@@ -1,12 +1,12 @@
 import { Controller, Delete, Get, Header, HttpCode, Param, Req, Res } from '@nestjs/common';
 import { SessionsResponseSchema, type SessionsResponse } from '@portcullis/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthUser } from '../auth/auth.types';
-import { CurrentUser } from '../auth/current-user.decorator';
-import { DomainError } from '../common/domain-error';
-import { ApiContract } from '../ops/openapi.contract';
-import { SessionCookie } from './session-cookie';
-import { SessionService } from './session.service';
+import type { AuthUser } from '../auth/auth.types.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { DomainError } from '../common/domain-error.js';
+import { ApiContract } from '../ops/openapi.contract.js';
+import { SessionCookie } from './session-cookie.js';
+import { SessionService } from './session.service.js';
 
 /** Handles are 22 base64url characters; anything else cannot name a session. */
 const HANDLE = /^[A-Za-z0-9_-]{22}$/;

@@ -8,7 +8,7 @@
 // nothing else) per process. Unreachable at boot is not fatal: readiness says 503, requests
 // that need Redis answer 503, and the client keeps reconnecting.
 import { Logger } from '@nestjs/common';
-import Redis from 'ioredis';
+import { Redis } from 'ioredis';
 
 /** Reconnect after 100 ms, 200 ms, … up to 2 s between attempts, forever. */
 const backoff = (attempt: number) => Math.min(attempt * 100, 2_000);

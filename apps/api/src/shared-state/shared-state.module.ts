@@ -7,8 +7,8 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { AppConfig } from '../config/config';
-import { RedisConnection } from './redis-connection';
+import type { AppConfig } from '../config/config.js';
+import { RedisConnection } from './redis-connection.js';
 
 const BOOT_WAIT_MS = 3_000;
 
