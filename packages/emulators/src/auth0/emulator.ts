@@ -49,6 +49,7 @@ export const AUTH0_EMULATOR_DEFAULTS = {
   accessTokenTtlSeconds: 86_400,
   idTokenTtlSeconds: 36_000,
   codeTtlSeconds: 180,
+  codeLength: 6,
   refreshReuseIntervalSeconds: 0,
   revocationDeletesGrant: false,
   allowOfflineAccess: true,
@@ -66,6 +67,8 @@ export interface Auth0EmulatorOptions {
   accessTokenTtlSeconds?: number;
   idTokenTtlSeconds?: number;
   codeTtlSeconds?: number;
+  /** Digits in an email one-time code; default 6 (Auth0's default, tenant-configurable). */
+  codeLength?: number;
   refreshReuseIntervalSeconds?: number;
   /** The tenant setting "Refresh Token Revocation Deletes Grant"; default false (see Auth0Settings). */
   revocationDeletesGrant?: boolean;
@@ -147,6 +150,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
       accessTokenTtlSeconds: opts.accessTokenTtlSeconds ?? d.accessTokenTtlSeconds,
       idTokenTtlSeconds: opts.idTokenTtlSeconds ?? d.idTokenTtlSeconds,
       codeTtlSeconds: opts.codeTtlSeconds ?? d.codeTtlSeconds,
+      codeLength: opts.codeLength ?? d.codeLength,
       refreshReuseIntervalSeconds:
         opts.refreshReuseIntervalSeconds ?? d.refreshReuseIntervalSeconds,
       revocationDeletesGrant: opts.revocationDeletesGrant ?? d.revocationDeletesGrant,

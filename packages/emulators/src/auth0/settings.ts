@@ -12,6 +12,7 @@ const SETTING_RULES: { [K in keyof Auth0Settings]: SettingRule<Auth0Settings[K]>
   accessTokenTtlSeconds: { type: 'integer', min: 1, max: 2_592_000 },
   idTokenTtlSeconds: { type: 'integer', min: 1, max: 2_592_000 },
   codeTtlSeconds: { type: 'integer', min: 1, max: 86_400 },
+  codeLength: { type: 'integer', min: 4, max: 12 },
   refreshReuseIntervalSeconds: { type: 'integer', min: 0, max: 86_400 },
   revocationDeletesGrant: { type: 'boolean' },
   allowOfflineAccess: { type: 'boolean' },

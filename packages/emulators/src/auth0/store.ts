@@ -10,6 +10,8 @@ export interface Auth0Settings {
   idTokenTtlSeconds: number;
   /** Email one-time code lifetime; Auth0's default for the email connection is 180 s. */
   codeTtlSeconds: number;
+  /** Email one-time code length in digits; Auth0's default is 6 (tenant-configurable). */
+  codeLength: number;
   /** Refresh token rotation "reuse interval"; 0 (Auth0's default) means none. */
   refreshReuseIntervalSeconds: number;
   /**
@@ -110,14 +112,15 @@ export class Auth0Store {
   ) {}
 
   /**
-   * Issues a fresh 6-digit code for an address. Only the latest code works: a new one replaces
+   * Issues a fresh code (codeLength digits, 6 by default) for an address. Only the latest code works: a new one replaces
    * the previous one and its attempt count.
    * Source: https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp
    * (OTP length 6 and expiry 180 s by default; "Only the last OTP issued will be accepted";
    * "Once used, the latest one is also invalidated").
    */
   startEmail(email: string): OutboxMessage {
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const length = this.settings.codeLength;
+    const code = Array.from({ length }, () => String(randomInt(0, 10))).join('');
     const now = this.now();
     this.codes.set(normalize(email), {
       code,

@@ -15,7 +15,7 @@ import {
 import { Faults, parseFaultSpec, type FaultSpec } from './faults.js';
 import { safeHandler } from './listen.js';
 import { RequestLog } from './request-log.js';
-import { RouteTable, splitUrl, type RouteContext } from './routes.js';
+import { splitUrl, type RouteContext, type RouteTable } from './routes.js';
 
 export interface EmulatorCoreOptions {
   now: Clock;
@@ -24,19 +24,19 @@ export interface EmulatorCoreOptions {
   /** The emulator's own controls, paths starting `/__emulator/`; the shared ones are added. */
   controls: RouteTable;
   /** Forgets the emulator's own state; faults and the request log are cleared here too. */
-  resetState(): void;
+  resetState: () => void;
   /** Writes the service's own error body for an injected fault status. */
-  answerFault(ctx: RouteContext, status: number, spec: FaultSpec): void;
+  answerFault: (ctx: RouteContext, status: number, spec: FaultSpec) => void;
   /** No service route has this path. */
-  notFound(ctx: RouteContext): void;
+  notFound: (ctx: RouteContext) => void;
   /** The path exists, not for this method. */
-  methodNotAllowed(ctx: RouteContext, allow: string[]): void;
+  methodNotAllowed: (ctx: RouteContext, allow: string[]) => void;
   /** Answers an error a service handler threw when it is one of the service's own; else false. */
-  serviceError?(ctx: RouteContext, err: unknown): boolean;
+  serviceError?: (ctx: RouteContext, err: unknown) => boolean;
   /** A bug: answer 500 in the service's shape (after logging it). */
-  internalError(res: Res, err: unknown): void;
+  internalError: (res: Res, err: unknown) => void;
   /** Called for each service request after it is logged, before faults. */
-  onServiceRequest?(ctx: RouteContext): void;
+  onServiceRequest?: (ctx: RouteContext) => void;
 }
 
 export interface EmulatorCore {
@@ -44,7 +44,7 @@ export interface EmulatorCore {
   faults: Faults;
   requestLog: RequestLog;
   /** The emulator's state, faults and the request log. */
-  reset(): void;
+  reset: () => void;
 }
 
 const CONTROL_PREFIX = '/__emulator';
