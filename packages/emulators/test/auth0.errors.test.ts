@@ -4,6 +4,7 @@
 // shape (controls: `{ error }`). Run through `portcullis-dev-tls` (NODE_EXTRA_CA_CERTS).
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startAuth0Emulator, type Auth0Emulator } from '../src/auth0/emulator.js';
+import { passwordlessStart, startBody } from './helpers.js';
 
 const ADA = 'ada.lovelace@example.com';
 const OTP_GRANT = 'http://auth0.com/oauth/grant-type/passwordless/otp';
@@ -82,9 +83,7 @@ async function call(
 
 const creds = () => ({ client_id: emulator.clientId, client_secret: emulator.clientSecret });
 const start = (extra: Record<string, unknown> = {}) =>
-  call('/passwordless/start', {
-    json: { ...creds(), connection: 'email', email: ADA, send: 'code', ...extra },
-  });
+  call('/passwordless/start', { json: startBody(emulator, extra) });
 const expectError = (
   answer: Answer,
   status: number,
@@ -137,6 +136,7 @@ describe('defaults', () => {
       accessTokenTtlSeconds: 86_400,
       idTokenTtlSeconds: 36_000,
       codeTtlSeconds: 180,
+      codeLength: 6,
       refreshReuseIntervalSeconds: 0,
       revocationDeletesGrant: false,
       allowOfflineAccess: true,
@@ -461,17 +461,13 @@ describe('POST /oauth/revoke', () => {
 describe('POST /passwordless/start parameters (Auth0 "Errors > POST /passwordless/start")', () => {
   test('client: missing client_id 400 bad.client_id; missing or wrong secret 401 access_denied', async () => {
     expectError(
-      await call('/passwordless/start', {
-        json: { connection: 'email', email: ADA, send: 'code' },
-      }),
+      await start({ client_id: undefined, client_secret: undefined }),
       400,
       'bad.client_id',
       'Missing required property: client_id',
     );
     expectError(
-      await call('/passwordless/start', {
-        json: { client_id: emulator.clientId, connection: 'email', email: ADA, send: 'code' },
-      }),
+      await start({ client_secret: undefined }),
       401,
       'access_denied',
       'Unauthorized',
@@ -562,7 +558,7 @@ describe('POST /passwordless/start parameters (Auth0 "Errors > POST /passwordles
 
   test('form-encoded start works too', async () => {
     const answer = await call('/passwordless/start', {
-      form: { ...creds(), connection: 'email', email: ADA, send: 'code' },
+      form: startBody(emulator) as Record<string, string>,
     });
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ email: ADA, email_verified: false });
@@ -768,17 +764,7 @@ describe('robustness', () => {
       },
     });
     try {
-      const res = await fetch(`${fragile.url}/passwordless/start`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          client_id: fragile.clientId,
-          client_secret: fragile.clientSecret,
-          connection: 'email',
-          email: ADA,
-          send: 'code',
-        }),
-      });
+      const res = await passwordlessStart(fragile);
       expect(res.status).toBe(500);
       expect(await res.json()).toEqual({
         error: 'server_error',
