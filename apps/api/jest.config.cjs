@@ -12,6 +12,7 @@ module.exports = {
   },
   moduleNameMapper: {
     '^@portcullis/shared$': '<rootDir>/../../packages/shared/src/index.ts',
+    '^@portcullis/emulators/testing$': '<rootDir>/../../packages/emulators/src/testing.ts',
     '^@portcullis/emulators$': '<rootDir>/../../packages/emulators/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
