@@ -21,7 +21,7 @@ export default defineConfig({
     outDir: 'dist',
     // Source maps are written for debugging but not referenced, and the API does not serve them.
     sourcemap: 'hidden',
-    modulePreload: { polyfill: false },
+    modulePreload: false,
     rolldownOptions: {
       output: {
         // Everything the entry needs in one chunk: one request, and gzip compresses the
@@ -30,12 +30,6 @@ export default defineConfig({
         codeSplitting: {
           groups: [{ name: 'app', tags: ['$initial'] }],
         },
-        // zod and the shared schemas are fetched after first paint (src/api/contract.ts);
-        // a stable name lets the size checks tell that chunk apart.
-        chunkFileNames: (chunk) =>
-          chunk.moduleIds.some((id) => /[\\/]zod[\\/]/.test(id))
-            ? 'assets/contract-[hash].js'
-            : 'assets/[name]-[hash].js',
       },
     },
   },

@@ -19,6 +19,10 @@ async function toCodeStep(api = new FakeApi(), path = '/login') {
 }
 
 describe('sign-in that survives reload, Back/Forward and another tab', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('a reload on the code step stays on it, with the address and the countdown, and keeps no code', async () => {
     const { user, router } = await toCodeStep(new FakeApi(), '/login?redirect=%2Fsessions');
     const href = currentHref(router);
@@ -71,22 +75,43 @@ describe('sign-in that survives reload, Back/Forward and another tab', () => {
     );
   });
 
-  it('at the hourly limit, Resend code says the newest code still works and stays disabled', async () => {
+  it('at the hourly limit, Resend code is disabled and the newest code still works for N minutes, counting down', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
     const api = new FakeApi();
     api.resendAfterSeconds = 0;
-    const { user } = await toCodeStep(api);
+    const { user } = await toCodeStep(api); // the code works for 180 s
+    act(() => {
+      vi.advanceTimersByTime(10_000);
+    });
     api.override((call) =>
       call.path === START ? problemAnswer('rate_limited', { retryAfterSeconds: 1800 }) : undefined,
     );
     await user.click(screen.getByRole('button', { name: 'Resend code' }));
-    await waitFor(() =>
-      expect(screen.getByRole('status').textContent).toBe(
-        'You have asked for several codes: the newest one still works. You can ask for another in 30 minutes.',
-      ),
-    );
+    const status = screen.getByRole('status');
+    await waitFor(() => expect(status.textContent).toContain('You have asked for several codes.'));
+    const shown = () => status.querySelector('[aria-hidden="true"]')?.textContent;
+    // Screen readers hear the sentence once; the number on screen counts down.
+    expect(status.querySelector('.visually-hidden')?.textContent).toBe('3 minutes');
+    expect(shown()).toBe('3 minutes');
+    expect(screen.getByText('You can ask for a new code in 30 minutes.')).toBeTruthy();
     expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Resend code' }).disabled).toBe(
       true,
     );
+    act(() => {
+      vi.advanceTimersByTime(60_000);
+    });
+    expect(shown()).toBe('2 minutes');
+    act(() => {
+      vi.advanceTimersByTime(70_000);
+    });
+    expect(shown()).toBe('40 seconds');
+    act(() => {
+      vi.advanceTimersByTime(40_000);
+    });
+    expect(status.textContent).toBe(
+      'You have asked for several codes. Your newest code has expired.',
+    );
+    expect(screen.getByText('You can ask for a new code in 28 minutes.')).toBeTruthy();
   });
 
   it('three wrong codes: the code no longer works, focus on Resend code, and a new code signs in', async () => {

@@ -1,6 +1,6 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ADA, FakeApi, problemAnswer } from './fake-api';
 import { currentHref, renderApp } from './render-app';
 
@@ -36,6 +36,10 @@ function deferred() {
 }
 
 describe('the sessions page', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('lists every session: this device marked, End session on each other one, with times', async () => {
     const { api } = await openSessions();
     expect(screen.getByRole('heading', { level: 1, name: 'Your sessions' })).toBeTruthy();
@@ -162,6 +166,31 @@ describe('the sessions page', () => {
     );
     expect(endButtons().map((b) => b.disabled)).toEqual([false, false]);
     expect(api.count('GET', '/api/sessions')).toBe(1);
+  });
+
+  it('a wait named in the alert counts down, the sentence announced once', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+    const api = signedInApi();
+    api.override((call) =>
+      call.method === 'DELETE'
+        ? problemAnswer('upstream_unavailable', { retryAfterSeconds: 12 })
+        : undefined,
+    );
+    const { user } = await openSessions(api);
+    await user.click(endButtons()[0]!);
+    const alert = await screen.findByRole('alert');
+    const shown = () => alert.querySelector('[aria-hidden="true"]')?.textContent;
+    expect(alert.textContent).toContain('Sign-in is unavailable right now. Try again ');
+    expect(alert.querySelector('.visually-hidden')?.textContent).toBe('in 12 seconds');
+    expect(shown()).toBe('in 12 seconds');
+    act(() => {
+      vi.advanceTimersByTime(10_000);
+    });
+    expect(shown()).toBe('in 2 seconds');
+    act(() => {
+      vi.advanceTimersByTime(2_000);
+    });
+    expect(shown()).toBe('now');
   });
 
   it('a 401 while ending a session goes to /login with the redirect back', async () => {

@@ -1,10 +1,15 @@
-// The typed client of the HTTP contract. Every answer is parsed with the shared zod/mini
-// schemas; every error becomes an ApiError with a code from the contract. The API refreshes
+// The typed client of the HTTP contract. Every answer is checked against the contract
+// (answers.ts); every error becomes an ApiError with a code from the contract. The API refreshes
 // tokens itself, on whichever request notices they are about to expire: a 401 from a guarded
 // route means the session is over, and the client never retries.
 import type { MeResponse, SessionSummary, StartResponse } from '@portcullis/shared';
-import type * as z from 'zod/mini';
-import { loadContract, type ContractModule } from './contract';
+import {
+  isMeResponse,
+  isProblem,
+  isSessionsResponse,
+  isStartResponse,
+  type Check,
+} from './answers';
 import { ApiError } from './api-error';
 
 export interface ApiClient {
@@ -47,18 +52,11 @@ async function toApiError(res: Response): Promise<ApiError> {
   } catch {
     body = undefined;
   }
-  let contract;
-  try {
-    contract = await loadContract();
-  } catch {
-    return new ApiError('network_error', 0);
-  }
-  const parsed = contract.ProblemSchema.safeParse(body);
-  if (!parsed.success) return new ApiError('unexpected_response', res.status, retryAfter(res));
+  if (!isProblem(body)) return new ApiError('unexpected_response', res.status, retryAfter(res));
   return new ApiError(
-    parsed.data.code,
+    body.code,
     res.status,
-    parsed.data.retryAfterSeconds ?? retryAfter(res),
+    body.retryAfterSeconds ?? retryAfter(res),
     // Checked by the solver, which is loaded only when there is a challenge to solve.
     (body as { challenge?: unknown }).challenge,
   );
@@ -86,34 +84,21 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
     return res;
   }
 
-  async function json<T>(
-    res: Response,
-    pick: (contract: ContractModule) => z.ZodMiniType<T>,
-  ): Promise<T> {
+  async function json<T>(res: Response, check: Check<T>): Promise<T> {
     let body: unknown;
     try {
       body = await res.json();
     } catch {
       throw new ApiError('unexpected_response', res.status);
     }
-    let schema: z.ZodMiniType<T>;
-    try {
-      schema = pick(await loadContract());
-    } catch {
-      throw new ApiError('network_error', 0);
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) throw new ApiError('unexpected_response', res.status);
-    return parsed.data;
+    if (!check(body)) throw new ApiError('unexpected_response', res.status);
+    return body;
   }
 
   return {
     start: async (email, onChallenge) => {
       const start = async (proof?: string) =>
-        json(
-          await send('POST', '/api/auth/passwordless/start', { email, proof }),
-          (c) => c.StartResponseSchema,
-        );
+        json(await send('POST', '/api/auth/passwordless/start', { email, proof }), isStartResponse);
       try {
         return await start();
       } catch (err) {
@@ -123,13 +108,10 @@ export function createApiClient(options: ApiClientOptions = {}): ApiClient {
       }
     },
     verify: async (email, code) =>
-      json(
-        await send('POST', '/api/auth/passwordless/verify', { email, code }),
-        (c) => c.MeResponseSchema,
-      ),
-    me: async () => json(await send('GET', '/api/me'), (c) => c.MeResponseSchema),
+      json(await send('POST', '/api/auth/passwordless/verify', { email, code }), isMeResponse),
+    me: async () => json(await send('GET', '/api/me'), isMeResponse),
     sessions: async () =>
-      (await json(await send('GET', '/api/sessions'), (c) => c.SessionsResponseSchema)).sessions,
+      (await json(await send('GET', '/api/sessions'), isSessionsResponse)).sessions,
     endSession: async (id) => {
       await send('DELETE', `/api/sessions/${encodeURIComponent(id)}`);
     },

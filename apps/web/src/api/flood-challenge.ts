@@ -2,11 +2,10 @@
 // proof of work, SHA-256 through Web Crypto, then retries start with the proof. Loaded only
 // when the API asks for it (api-client.ts imports it dynamically), so it is never part of
 // /login's first load.
-import type { Challenge, StartResponse } from '@portcullis/shared';
+import { ChallengeSchema, type Challenge, type StartResponse } from '@portcullis/shared';
 import { solveChallenge } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/web/sha';
 import { ApiError } from './api-error';
-import { loadContract } from './contract';
 
 /** Longer than the default difficulty ever takes on a slow phone, shorter than its expiry. */
 const TIMEOUT_MS = 60_000;
@@ -28,7 +27,6 @@ export async function startWithProof(
   start: (proof: string) => Promise<StartResponse>,
   refused: ApiError,
 ): Promise<StartResponse> {
-  const { ChallengeSchema } = await loadContract();
   for (let solves = 1, current = refused; ; solves++) {
     let proof: string;
     try {

@@ -7,6 +7,8 @@ export interface LoginProgress {
   expiresInSeconds: number;
   /** When Resend code may be used again (ms since the epoch). */
   resendAt: number;
+  /** When the newest code stops working (ms since the epoch), when known. */
+  codeExpiresAt?: number | undefined;
 }
 
 const KEY = 'portcullis.login';

@@ -89,9 +89,12 @@ function sentence(code: ClientErrorCode, activity: Activity, retryAfterSeconds?:
   }
 }
 
-/** The alert for an error, its wait counting down when it names seconds ("in 40 seconds"). */
-export function errorAlert(err: unknown, activity: Activity): AlertMessage {
-  const text = errorMessage(err, activity);
+/**
+ * The alert for an error, its wait counting down when it names seconds ("in 40 seconds");
+ * `before` goes in front of the sentence ("Still unavailable. ").
+ */
+export function errorAlert(err: unknown, activity: Activity, before = ''): AlertMessage {
+  const text = before + errorMessage(err, activity);
   const seconds = err instanceof ApiError ? err.retryAfterSeconds : undefined;
   if (!seconds || seconds >= 60) return alertMessage(text);
   const wait = { phrase: waitPhrase(seconds), until: Date.now() + seconds * 1000 };

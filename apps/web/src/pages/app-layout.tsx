@@ -1,19 +1,19 @@
 // The frame of every signed-in page: who is signed in, the navigation, and Sign out.
 import { getRouteApi, Link, Outlet, useRouter } from '@tanstack/react-router';
 import { useState } from 'react';
-import { alertMessage, ErrorAlert, type AlertMessage } from '../components/error-alert';
-import { errorMessage } from '../lib/messages';
+import { ErrorAlert, type AlertMessage } from '../components/error-alert';
+import { errorAlert } from '../lib/messages';
 
 const route = getRouteApi('/_authenticated');
 
 /** The API could not be reached on this navigation: say so inside the layout, with a retry. */
 function Outage({ error }: { error: unknown }) {
   const router = useRouter();
-  const [message, setMessage] = useState(() => alertMessage(errorMessage(error, 'load-session')));
+  const [message, setMessage] = useState(() => errorAlert(error, 'load-session'));
   async function retry() {
     await router.invalidate();
     // Still down: the same alert again (focused and announced), so the retry reports.
-    setMessage(alertMessage(`Still unavailable. ${errorMessage(error, 'load-session')}`));
+    setMessage(errorAlert(error, 'load-session', 'Still unavailable. '));
   }
   return (
     <div className="outage">
@@ -38,7 +38,7 @@ export function AppLayout() {
       await api.logout();
     } catch (err) {
       // The cookie is HttpOnly: only the API can remove it, so do not pretend it is gone.
-      setError(alertMessage(errorMessage(err, 'sign-out')));
+      setError(errorAlert(err, 'sign-out'));
       setBusy(false);
       return;
     }

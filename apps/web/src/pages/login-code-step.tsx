@@ -1,17 +1,19 @@
 // The second step of /login: the 6-digit code Auth0 emailed, Resend code, and the way back to
-// the email step. Its own chunk (login-page.tsx fetches it when an address is sent): the
+// the email step. Its own chunk (use-sign-in.ts fetches it when an address is sent): the
 // first paint of /login needs only the email step. It reads the same whether or not the
 // address may sign in.
 import { useRouter, getRouteApi } from '@tanstack/react-router';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { codeFrom } from '../api/answers';
 import { ApiError } from '../api/api-error';
-import { saveProgress, type LoginProgress } from '../lib/login-progress';
-import { waitPhrase } from '../lib/messages';
 import { DEV_MAILBOX_PATH } from '../api/api-client';
-import type { ContractModule } from '../api/contract';
-import { alertMessage, ErrorAlert, type AlertMessage } from '../components/error-alert';
+import { alertMessage, ErrorAlert } from '../components/error-alert';
+import { duration } from '../lib/code-wait';
+import { saveProgress, type LoginProgress } from '../lib/login-progress';
 import { useSecondsUntil } from '../lib/use-seconds-until';
-import type { Activity } from './login-page';
+import type { SignIn } from './use-sign-in';
+
+export { stayOnCodeStep } from '../lib/code-wait';
 
 const route = getRouteApi('/login');
 
@@ -25,58 +27,22 @@ function minutes(seconds: number): string {
   return `${m} minute${m === 1 ? '' : 's'}`;
 }
 
-/**
- * When starting is refused with a wait, whether the person should be on the code step anyway:
- * a code went out to this address moments ago (before a reload, or in another tab), or the
- * hourly limit is reached and the newest code still works. Here rather than in
- * login-page.tsx to keep /login's first load small.
- */
-export function stayOnCodeStep(
-  err: ApiError,
-  email: string,
-  again: boolean,
-  progress: LoginProgress | undefined,
-): { progress: LoginProgress; status: string } | undefined {
-  const wait = err.retryAfterSeconds;
-  if (!wait || !(again || wait <= 60 || progress?.email === email)) return undefined;
-  return {
-    progress: {
-      email,
-      expiresInSeconds: progress?.expiresInSeconds ?? 180,
-      resendAt: Date.now() + wait * 1000,
-    },
-    status: again
-      ? `You have asked for several codes: the newest one still works. You can ask for another ${waitPhrase(wait)}.`
-      : 'We sent this address a code a moment ago: enter it here.',
-  };
-}
-
 export interface CodeStepProps {
-  email: string;
-  expiresInSeconds: number;
-  /** When Resend code may be used again (ms since the epoch); changes with every new code. */
-  resendAt: number;
+  flow: SignIn;
+  /** The address and timings; `resendAt` changes with every new code. */
+  progress: LoginProgress;
   ids: string;
-  /** The page's shared state: a request in flight, the error shown, the status line. */
-  busy: boolean;
-  setBusy: (busy: boolean) => void;
-  error: AlertMessage | null;
-  setError: (error: AlertMessage | null) => void;
-  setStatus: (status: string) => void;
-  fail: (err: unknown, activity: Activity) => void;
-  contract: (activity: Activity) => Promise<ContractModule | void>;
-  resend: () => void;
-  changeEmail: () => void;
 }
 
-export default function CodeStep(props: CodeStepProps) {
-  const { email, ids, busy, error, setBusy, setError, setStatus, fail } = props;
+export default function CodeStep({ flow, progress, ids }: CodeStepProps) {
+  const { busy, error, setBusy, setError, setStatus, fail } = flow;
+  const { email, resendAt } = progress;
   const { api, session, channel } = route.useRouteContext();
   const search = route.useSearch();
   const router = useRouter();
   const [code, setCode] = useState('');
   const [mailbox, setMailbox] = useState(false);
-  const secondsLeft = useSecondsUntil(props.resendAt);
+  const secondsLeft = useSecondsUntil(resendAt);
   const errorId = `${ids}-error`;
 
   const input = useRef<HTMLInputElement>(null);
@@ -88,7 +54,7 @@ export default function CodeStep(props: CodeStepProps) {
     setCode('');
     setDeadCode(false);
     input.current?.focus();
-  }, [props.resendAt]);
+  }, [resendAt]);
 
   // An error keeps focus where correcting happens: the field (which the alert describes), or
   // Resend code when the code is dead and only a new one helps.
@@ -111,10 +77,8 @@ export default function CodeStep(props: CodeStepProps) {
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    const schemas = await props.contract('verify-code');
-    if (!schemas) return;
-    const parsed = schemas.OtpCodeSchema.safeParse(code);
-    if (!parsed.success) {
+    const typed = codeFrom(code);
+    if (!typed) {
       setError(alertMessage('Enter the 6-digit code from the email.'));
       return;
     }
@@ -122,7 +86,7 @@ export default function CodeStep(props: CodeStepProps) {
     setError(null);
     setStatus('');
     try {
-      const me = await api.verify(email, parsed.data);
+      const me = await api.verify(email, typed);
       saveProgress(undefined);
       session.signedIn(me);
       channel.post({ type: 'signed-in' });
@@ -145,7 +109,7 @@ export default function CodeStep(props: CodeStepProps) {
         <h1>Check your email</h1>
         <p id={`${ids}-about`}>
           If <strong className="email">{email}</strong> may sign in, we have sent it a 6-digit code.
-          The code works for {minutes(props.expiresInSeconds)}.
+          The code works for {minutes(progress.expiresInSeconds)}.
         </p>
         <label htmlFor={`${ids}-code`}>Verification code</label>
         <input
@@ -175,17 +139,19 @@ export default function CodeStep(props: CodeStepProps) {
           ref={resendButton}
           disabled={busy || secondsLeft > 0}
           aria-describedby={`${ids}-resend`}
-          onClick={props.resend}
+          onClick={() => void flow.sendCode(email, true)}
         >
           Resend code
         </button>
         <p id={`${ids}-resend`} className="hint">
-          {secondsLeft > 0
-            ? `You can ask for a new code in ${secondsLeft} s.`
-            : 'No email? Check your spam folder, or ask for a new code.'}
+          {secondsLeft > 60
+            ? `You can ask for a new code in ${duration(secondsLeft)}.`
+            : secondsLeft > 0
+              ? `You can ask for a new code in ${secondsLeft} s.`
+              : 'No email? Check your spam folder, or ask for a new code.'}
         </p>
       </div>
-      <button type="button" className="link" onClick={props.changeEmail}>
+      <button type="button" className="link" onClick={flow.changeEmail}>
         Use a different email address
       </button>
       {mailbox ? (

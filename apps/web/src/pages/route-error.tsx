@@ -14,10 +14,10 @@ export function RouteError({ error }: ErrorComponentProps) {
     let live = true;
     void import('../lib/messages')
       .then(
-        (m) => m.errorMessage(error, 'load-session'),
-        () => 'Something went wrong on our side. Try again.',
+        (m) => m.errorAlert(error, 'load-session'),
+        () => alertMessage('Something went wrong on our side. Try again.'),
       )
-      .then((text) => live && setMessage(alertMessage(text)));
+      .then((alert) => live && setMessage(alert));
     return () => {
       live = false;
     };

@@ -5,10 +5,10 @@ import type { SessionSummary } from '@portcullis/shared';
 import { getRouteApi, useRouter } from '@tanstack/react-router';
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { isApiError } from '../api/api-error';
-import { alertMessage, ErrorAlert, type AlertMessage } from '../components/error-alert';
+import { ErrorAlert, type AlertMessage } from '../components/error-alert';
 import { formatDateTime } from '../lib/format';
 import { usePage } from '../lib/page';
-import { errorMessage, type Activity } from '../lib/messages';
+import { errorAlert, type Activity } from '../lib/messages';
 import { signedOutReason } from '../session/session-cache';
 
 const route = getRouteApi('/_authenticated/sessions');
@@ -48,7 +48,7 @@ export function SessionsPage() {
         void router.invalidate();
         return;
       }
-      setError(alertMessage(errorMessage(err, activity)));
+      setError(errorAlert(err, activity));
     },
     [router, session],
   );
