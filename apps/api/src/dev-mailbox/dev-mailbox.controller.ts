@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator.js';
 import { ApiContract } from '../ops/openapi.contract.js';
 import { EmulatorOutbox } from './emulator-outbox.js';
-import { renderMailbox, type MailboxView } from './dev-mailbox.page.js';
+import { MAILBOX_CSP, renderMailbox, type MailboxView } from './dev-mailbox.page.js';
 
 /**
  * GET /api/dev/mailbox?email= — the one-time codes the Auth0 emulator "sent", readable
@@ -30,7 +30,7 @@ export class DevMailboxController {
     }
     await reply
       .header('cache-control', 'no-store')
-      .header('content-security-policy', "default-src 'none'; form-action 'self'; base-uri 'none'")
+      .header('content-security-policy', MAILBOX_CSP)
       .header('referrer-policy', 'no-referrer')
       .type('text/html; charset=utf-8')
       .send(renderMailbox(view));

@@ -1,5 +1,6 @@
 // The mailbox page through the whole app (guard, filter, routing) against the real Auth0
 // emulator over HTTPS: present in embedded mode only, public, escaped, never cached.
+import { createHash } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startAuth0Emulator, type Auth0Emulator } from '@portcullis/emulators';
 import { createApp } from '../app.js';
@@ -65,6 +66,21 @@ describe(DevMailboxController.name, () => {
     expect(res.headers['content-security-policy']).toContain("default-src 'none'");
     expect(res.body).toContain(`<strong>${code}</strong>`);
     expect(res.body).not.toContain('<script');
+  });
+
+  it('has landmarks and one <style>, which its CSP allows by hash and nothing else', async () => {
+    const http = await appFor(embedded());
+    const res = await http.inject({ method: 'GET', url: '/api/dev/mailbox' });
+    expect(res.body).toMatch(
+      /<header>[\s\S]*<\/header>\s*<main>[\s\S]*<h1>Local mailbox<\/h1>[\s\S]*<\/main>/,
+    );
+    const styles = [...res.body.matchAll(/<style>([\s\S]*?)<\/style>/g)].map((m) => m[1]!);
+    expect(styles).toHaveLength(1);
+    const hash = createHash('sha256').update(styles[0]!).digest('base64');
+    const csp = res.headers['content-security-policy'] as string;
+    expect(csp).toContain(`style-src 'sha256-${hash}'`);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.body).not.toContain('style="');
   });
 
   it('says when no code was sent, and answers HEAD (how the SPA detects the page)', async () => {
