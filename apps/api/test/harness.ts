@@ -1,13 +1,12 @@
 // The API e2e harness: both emulators in-process on free ports, the Nest app on a real
 // loopback port, and an HTTP client with a cookie jar. Real HTTP all the way.
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  startAuth0Emulator,
-  startSalesforceEmulator,
-  type Auth0Emulator,
-  type Auth0EmulatorOptions,
-  type SalesforceEmulator,
+import type {
+  Auth0Emulator,
+  Auth0EmulatorOptions,
+  SalesforceEmulator,
 } from '@portcullis/emulators';
+import { startEmulators, type EmulatorStack } from '@portcullis/emulators/testing';
 import { createApp } from '../src/app.js';
 import { Clock } from '../src/common/clock.js';
 import { loadConfig, type AppConfig } from '../src/config/config.js';
@@ -50,33 +49,28 @@ export interface StackOptions {
   upstreams?: { auth0: Auth0Emulator; salesforce: SalesforceEmulator };
 }
 
+/** The API's environment for the emulators each stack started, for stacks that share them. */
+const upstreamEnv = new WeakMap<Auth0Emulator, Record<string, string>>();
+
 export async function startStack(
   env: Record<string, string> = {},
   auth0Options: Partial<Auth0EmulatorOptions> = {},
   options: StackOptions = {},
 ): Promise<Stack> {
-  let offset = 0;
-  const ownUpstreams = !options.upstreams;
-  const auth0 =
-    options.upstreams?.auth0 ??
-    (await startAuth0Emulator({
-      port: 0,
-      log: () => {},
-      now: () => Date.now() + offset,
-      ...auth0Options,
-    }));
-  const salesforce = options.upstreams?.salesforce ?? (await startSalesforceEmulator({ port: 0 }));
+  // Our own emulators, or another stack's (whose clock then stays its own).
+  const own: EmulatorStack | undefined = options.upstreams
+    ? undefined
+    : await startEmulators({ auth0: auth0Options });
+  if (own) upstreamEnv.set(own.auth0, own.env);
+  const auth0 = options.upstreams?.auth0 ?? own!.auth0;
+  const salesforce = options.upstreams?.salesforce ?? own!.salesforce;
+  const emulatorEnv = upstreamEnv.get(auth0);
+  if (!emulatorEnv) throw new Error('upstreams: pass the emulators of another startStack()');
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
-    AUTH0_DOMAIN: auth0.domain,
-    AUTH0_CLIENT_ID: auth0.clientId,
-    AUTH0_CLIENT_SECRET: auth0.clientSecret,
-    AUTH0_AUDIENCE: auth0.audience,
+    ...emulatorEnv,
     AUTH0_TIMEOUT_MS: '2000',
-    SALESFORCE_LOGIN_URL: salesforce.url,
-    SALESFORCE_CLIENT_ID: 'portcullis-dev',
-    SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
     SALESFORCE_TIMEOUT_MS: '1000',
     ...(env.SESSION_SECRETS
       ? {}
@@ -108,22 +102,20 @@ export async function startStack(
     auth0,
     salesforce,
     logs,
-    setAuth0ClockOffset: (ms) => {
-      offset = ms;
-    },
+    setAuth0ClockOffset: (ms) => own?.setAuth0ClockOffset(ms),
     setApiClockOffset: (ms) => {
       apiOffset = ms;
     },
     advance: (ms) => {
       apiOffset = ms;
-      offset = ms;
+      own?.setAuth0ClockOffset(ms);
     },
     client: () => new Client(url),
     settle: () => passwordless.drain(),
     stop: async () => {
       await passwordless.drain();
       await app.close();
-      if (ownUpstreams) await Promise.all([auth0.stop(), salesforce.stop()]);
+      await own?.stop();
     },
   };
 }

@@ -6,13 +6,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ensureDevCertificate,
-  startAuth0Emulator,
-  startSalesforceEmulator,
-  type Auth0Emulator,
-  type SalesforceEmulator,
-} from '@portcullis/emulators';
+import type { Auth0Emulator, SalesforceEmulator } from '@portcullis/emulators';
+import { startEmulators } from '@portcullis/emulators/testing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const WEB_ROOT = path.resolve(here, '..');
@@ -79,14 +74,8 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
   ] as const) {
     if (!existsSync(file)) throw new Error(`${build} is not built (${file}): run npm run build`);
   }
-  const { certPath } = await ensureDevCertificate();
-  let offset = 0;
-  const auth0 = await startAuth0Emulator({
-    port: 0,
-    log: () => undefined,
-    now: () => Date.now() + offset,
-  });
-  const salesforce = await startSalesforceEmulator({ port: 0 });
+  const emulators = await startEmulators();
+  const { auth0, salesforce } = emulators;
   const port = await freePort();
   const url = `http://localhost:${port}`;
 
@@ -97,17 +86,10 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
-      NODE_EXTRA_CA_CERTS: certPath,
+      ...emulators.env,
       HOST: '127.0.0.1',
       PORT: String(port),
       LOG_LEVEL: 'info',
-      AUTH0_DOMAIN: auth0.domain,
-      AUTH0_CLIENT_ID: auth0.clientId,
-      AUTH0_CLIENT_SECRET: auth0.clientSecret,
-      AUTH0_AUDIENCE: auth0.audience,
-      SALESFORCE_LOGIN_URL: salesforce.url,
-      SALESFORCE_CLIENT_ID: 'portcullis-dev',
-      SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
       SESSION_SECRET: 'browser-test-session-secret-that-is-long-enough-0123456789',
       // Tests sign in many times from one address; the limits themselves are the API's tests.
       STARTS_PER_IP_PER_HOUR: '10000',
@@ -126,7 +108,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       if (api.exitCode === null) api.kill('SIGKILL');
     }
-    await Promise.all([auth0.stop(), salesforce.stop()]);
+    await emulators.stop();
     mkdirSync(RESULTS_DIR, { recursive: true });
     writeFileSync(path.join(RESULTS_DIR, `${name}.api.log`), log.join(''));
   };
@@ -150,9 +132,7 @@ export async function startStack(name: string, options: StackOptions = {}): Prom
     url,
     auth0,
     salesforce,
-    setAuth0ClockOffset(ms) {
-      offset = ms;
-    },
+    setAuth0ClockOffset: (ms) => emulators.setAuth0ClockOffset(ms),
     newPerson(firstName) {
       people += 1;
       const email = `${firstName.toLowerCase()}.${process.pid}.${people}@example.com`;
