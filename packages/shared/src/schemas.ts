@@ -28,10 +28,22 @@ export const EmailSchema = z.string({ error: 'email must be a string' }).check(
   z.refine((s) => EMAIL_SHAPE.test(s), 'email is not an email address'),
 );
 
-/** The one-time code Auth0 sends: six digits. Surrounding whitespace is forgiven. */
-export const OtpCodeSchema = z
-  .string({ error: 'code must be a string' })
-  .check(z.trim(), z.regex(/^[0-9]{6}$/, 'code must be six digits'));
+/** Digits in the code Auth0 sends by default; tenants can change it (the API's OTP_LENGTH). */
+export const DEFAULT_OTP_LENGTH = 6;
+
+/**
+ * The one-time code Auth0 sends: `length` digits (the tenant's setting; Auth0's default is
+ * six). Surrounding whitespace is forgiven.
+ */
+export function otpCodeSchema(length: number = DEFAULT_OTP_LENGTH) {
+  const digits = length === DEFAULT_OTP_LENGTH ? 'six' : String(length);
+  return z
+    .string({ error: 'code must be a string' })
+    .check(z.trim(), z.regex(new RegExp(`^[0-9]{${length}}$`), `code must be ${digits} digits`));
+}
+
+/** The one-time code at Auth0's default length (six digits). */
+export const OtpCodeSchema = otpCodeSchema();
 
 /** Longest `proof` accepted: an ALTCHA payload is about 600 characters. */
 export const PROOF_MAX_LENGTH = 4096;
@@ -59,7 +71,11 @@ export const StartResponseSchema = z.object({
 });
 export type StartResponse = z.infer<typeof StartResponseSchema>;
 
-export const VerifyRequestSchema = z.strictObject({ email: EmailSchema, code: OtpCodeSchema });
+/** The verify body for codes of `length` digits (the API's OTP_LENGTH). */
+export const verifyRequestSchema = (length: number = DEFAULT_OTP_LENGTH) =>
+  z.strictObject({ email: EmailSchema, code: otpCodeSchema(length) });
+
+export const VerifyRequestSchema = verifyRequestSchema();
 export type VerifyRequest = z.infer<typeof VerifyRequestSchema>;
 
 const IsoDateTime = z.iso.datetime();

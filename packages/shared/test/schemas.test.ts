@@ -6,6 +6,7 @@ import {
   MeResponseSchema,
   StartRequestSchema,
   VerifyRequestSchema,
+  verifyRequestSchema,
 } from '../src/index.js';
 
 describe('EmailSchema', () => {
@@ -76,6 +77,14 @@ describe('StartRequestSchema / VerifyRequestSchema', () => {
     for (const code of ['12345', '1234567', 'abcdef', 123456, undefined]) {
       expect(VerifyRequestSchema.safeParse({ email: 'a@example.com', code }).success).toBe(false);
     }
+  });
+
+  it('takes another code length when the tenant has one (OTP_LENGTH)', () => {
+    const eight = verifyRequestSchema(8);
+    expect(eight.parse({ email: 'a@example.com', code: ' 01234567 ' }).code).toBe('01234567');
+    const wrong = eight.safeParse({ email: 'a@example.com', code: '012345' });
+    expect(wrong.success).toBe(false);
+    expect(wrong.error?.issues[0]?.message).toBe('code must be 8 digits');
   });
 });
 
