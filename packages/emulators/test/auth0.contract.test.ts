@@ -12,6 +12,7 @@ import {
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { startAuth0Emulator, type Auth0Emulator } from '../src/auth0/emulator.js';
+import { passwordlessStart } from './helpers.js';
 
 const ADA = 'ada.lovelace@example.com';
 const GRACE = 'grace.hopper@example.com';
@@ -105,17 +106,7 @@ describe('passwordless email login (https://auth0.com/docs/authenticate/password
     });
     expect(Date.parse(messages[0]!.sentAt)).toBe(clock);
 
-    const raw = await fetch(`${emulator.url}/passwordless/start`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_id: emulator.clientId,
-        client_secret: emulator.clientSecret,
-        connection: 'email',
-        email: ADA,
-        send: 'code',
-      }),
-    });
+    const raw = await passwordlessStart(emulator);
     expect(raw.status).toBe(200);
     expect(await raw.json()).toEqual({
       _id: expect.stringMatching(/^[0-9a-f]{24}$/) as unknown,
@@ -530,16 +521,20 @@ describe('"Refresh Token Revocation Deletes Grant" (https://auth0.com/docs/secur
 });
 
 describe('"Allow Offline Access" off (https://auth0.com/docs/secure/tokens/refresh-tokens/get-refresh-tokens)', () => {
-  test('no refresh_token in the token answer, silently, though offline_access was asked for', async () => {
+  test('no refresh_token in the token answer, silently, though offline_access was asked for; the granted scope leaves it out', async () => {
     emulator.configure({ allowOfflineAccess: false });
     try {
       const data = await login();
       expect(data.access_token).toEqual(expect.any(String));
       expect(data).not.toHaveProperty('refresh_token');
+      expect(data).toMatchObject({ scope: 'openid email' });
+      expect(decodeJwt(data.access_token).scope).toBe('openid email');
     } finally {
       emulator.configure({ allowOfflineAccess: true });
     }
-    expect(await login()).toHaveProperty('refresh_token');
+    const back = await login();
+    expect(back).toHaveProperty('refresh_token');
+    expect(back).toMatchObject({ scope: SCOPE });
   });
 });
 

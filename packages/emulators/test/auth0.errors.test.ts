@@ -466,12 +466,7 @@ describe('POST /passwordless/start parameters (Auth0 "Errors > POST /passwordles
       'bad.client_id',
       'Missing required property: client_id',
     );
-    expectError(
-      await start({ client_secret: undefined }),
-      401,
-      'access_denied',
-      'Unauthorized',
-    );
+    expectError(await start({ client_secret: undefined }), 401, 'access_denied', 'Unauthorized');
     expectError(await start({ client_secret: 'nope' }), 401, 'access_denied', 'Unauthorized');
     expect(emulator.outbox()).toEqual([]);
   });

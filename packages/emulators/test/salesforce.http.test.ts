@@ -695,6 +695,37 @@ describe('options', () => {
     }
   });
 
+  it('takes an injectable clock: token lifetime (tokenTtlSeconds), issued_at and the request log follow it', async () => {
+    let clock = Date.UTC(2030, 0, 1);
+    const timed = await startSalesforceEmulator({ port: 0, tokenTtlSeconds: 60, now: () => clock });
+    try {
+      const t = await fetch(`${timed.url}/services/oauth2/token`, {
+        method: 'POST',
+        headers: FORM,
+        body: new URLSearchParams(CREDENTIALS),
+      });
+      const { access_token, issued_at } = (await t.json()) as {
+        access_token: string;
+        issued_at: string;
+      };
+      expect(issued_at).toBe(String(clock));
+      expect(timed.requests()[0]!.at).toBe(new Date(clock).toISOString());
+      const q = () =>
+        fetch(
+          `${timed.url}/services/data/v62.0/query?q=${encodeURIComponent('SELECT Id FROM Contact')}`,
+          {
+            headers: { authorization: `Bearer ${access_token}` },
+          },
+        );
+      clock += 59_999;
+      expect((await q()).status).toBe(200);
+      clock += 1;
+      expect((await q()).status).toBe(401);
+    } finally {
+      await timed.stop();
+    }
+  });
+
   it('refuses to start with a malformed seed', async () => {
     await expect(
       startSalesforceEmulator({ port: 0, seed: { sobjects: { Contact: 'nope' } } as never }),

@@ -1,6 +1,7 @@
 // The route table both emulators dispatch through: method + path pattern -> handler.
 // Patterns are literal segments, `:name` (one non-empty segment, left undecoded) and a final
-// `*` (the rest of the path, possibly nothing). Method `*` takes every method.
+// `*` (any remaining segments, none included: `/a/*` matches `/a`, `/a/` and `/a/b/c`).
+// Method `*` takes every method.
 import type { Req, Res } from './body.js';
 
 export interface RouteContext {

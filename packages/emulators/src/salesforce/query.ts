@@ -28,9 +28,8 @@ function parseVersion(segment: string | undefined): string | undefined {
 }
 
 export function queryRoutes(routes: RouteTable, org: SalesforceOrg): void {
-  const data = (ctx: RouteContext) => handleData(org, ctx);
   // Every path under /services/data: the session check comes before "not found". [REST]
-  routes.on('*', '/services/data', data).on('*', '/services/data/*', data);
+  routes.on('*', '/services/data/*', (ctx: RouteContext) => handleData(org, ctx));
 }
 
 function handleData(org: SalesforceOrg, { req, res, path, query }: RouteContext): void {
