@@ -17,6 +17,7 @@ import type { SessionStore } from './session/session-store.js';
 import { csrfRejection } from './http/csrf.js';
 import { answerClientError, frameworkProblem } from './http/framework-errors.js';
 import { clientRequestId, newRequestId } from './http/request-id.js';
+import { SpaFallbackAdapter } from './http/spa-fallback.js';
 import { SERVER_LIMITS, serverFactory, type ServerLimits } from './http/server-limits.js';
 import { JsonLogger, type LogSink } from './common/json-logger.js';
 import { sendProblem } from './common/problem.js';
@@ -77,7 +78,11 @@ export async function createApp(
     sendProblem(reply, body);
   };
 
-  const adapter = new FastifyAdapter({
+  const webDist = config.webDistDir ?? defaultWebDist();
+  const serveSpa = existsSync(path.join(webDist, 'index.html'));
+  // With the SPA, a page outside /api that matched no route is its index.html (spa-fallback.ts).
+  const Adapter = serveSpa ? SpaFallbackAdapter : FastifyAdapter;
+  const adapter = new Adapter({
     // Fastify takes a hop count too (proxy-addr semantics, like Express's `trust proxy`).
     trustProxy: fastifyTrustProxy(config.trustProxy) as boolean | string[],
     bodyLimit: BODY_LIMIT_BYTES,
@@ -156,8 +161,6 @@ export async function createApp(
     logRequest(req, reply.statusCode, Math.round(reply.elapsedTime));
     done();
   });
-  const webDist = config.webDistDir ?? defaultWebDist();
-  const serveSpa = existsSync(path.join(webDist, 'index.html'));
   if (serveSpa) {
     app.useStaticAssets({
       root: webDist,
@@ -181,6 +184,6 @@ export async function createApp(
       },
     });
   }
-  app.useGlobalFilters(new ProblemFilter(serveSpa));
+  app.useGlobalFilters(new ProblemFilter());
   return app;
 }

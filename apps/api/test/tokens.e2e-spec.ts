@@ -1,6 +1,15 @@
 import { createHmac, generateKeyPairSync, sign as rsaSign } from 'node:crypto';
 import { MeResponseSchema, ProblemSchema } from '@portcullis/shared';
-import { ADA, accessClaims, auth0Calls, signIn, startStack, type Stack } from './harness.js';
+import {
+  ADA,
+  CHARLES,
+  GRACE,
+  accessClaims,
+  auth0Calls,
+  signIn,
+  startStack,
+  type Stack,
+} from './harness.js';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
@@ -174,6 +183,47 @@ describe('sessions and tokens', () => {
       });
       expect(res.status).toBe(200);
       expect(res.body.userId).toBe(stack.auth0.ensureUser(ADA));
+    });
+  });
+
+  describe('the Salesforce gate for Bearer tokens', () => {
+    const bearer = (email: string, overrides: Record<string, unknown> = {}) => ({
+      authorization: `Bearer ${stack.auth0.signToken(validClaims({ sub: stack.auth0.ensureUser(email), ...overrides }))}`,
+    });
+
+    it('refuses the valid token of a person Salesforce says may not sign in (403 not_eligible)', async () => {
+      const res = await stack.client().get('/api/greeting', bearer(CHARLES));
+      expect(res.status).toBe(403);
+      expect(res.body.code).toBe('not_eligible');
+    });
+
+    it('refuses a valid token without the email scope: there is no address to check', async () => {
+      const res = await stack.client().get('/api/greeting', bearer(GRACE, { scope: 'openid' }));
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('unauthenticated');
+    });
+
+    it('re-checks a Bearer subject on the session interval: withdrawn in Salesforce, refused after it', async () => {
+      const email = 'bearer.client@example.com';
+      const contact = stack.salesforce.createContact({
+        FirstName: 'Bearer',
+        LastName: 'Client',
+        Email: email,
+        Portal_Access__c: true,
+      });
+      const token = bearer(email);
+      expect((await stack.client().get('/api/greeting', token)).status).toBe(200);
+      stack.salesforce.updateContact(contact, { Portal_Access__c: false });
+      try {
+        // Within the interval the answer stands; past it Salesforce is asked again.
+        expect((await stack.client().get('/api/greeting', token)).status).toBe(200);
+        stack.setApiClockOffset(stack.config.session.eligibilityRecheckSeconds * 1000 + 1000);
+        const res = await stack.client().get('/api/greeting', token);
+        expect(res.status).toBe(403);
+        expect(res.body.code).toBe('not_eligible');
+      } finally {
+        stack.setApiClockOffset(0);
+      }
     });
   });
 
