@@ -1,7 +1,34 @@
 // Tenant settings and user switches the Auth0 emulator lets tests change, with their validation
 // (shared by the options, configure()/setUser() and the `/__emulator/settings|users` controls).
 import { typeName } from './errors.js';
-import type { Auth0Settings } from './store.js';
+
+export interface Auth0Settings {
+  /** Access token lifetime (`expires_in`); Auth0's per-API default is 86400 s. */
+  accessTokenTtlSeconds: number;
+  /** ID token lifetime; Auth0's per-application default is 36000 s. */
+  idTokenTtlSeconds: number;
+  /** Email one-time code lifetime; Auth0's default for the email connection is 180 s. */
+  codeTtlSeconds: number;
+  /** Email one-time code length in digits; Auth0's default is 6 (tenant-configurable). */
+  codeLength: number;
+  /** Refresh token rotation "reuse interval"; 0 (Auth0's default) means none. */
+  refreshReuseIntervalSeconds: number;
+  /**
+   * The tenant setting "Refresh Token Revocation Deletes Grant": when on, revoking one refresh
+   * token revokes every refresh token of that user for that application and audience; when off,
+   * only that token (here: its rotation family, one login). On by default for tenants created
+   * before 13 Jan 2021, off for newer ones; the emulator defaults to off.
+   * Source: https://auth0.com/docs/secure/tokens/refresh-tokens/revoke-refresh-tokens.
+   */
+  revocationDeletesGrant: boolean;
+  /**
+   * The API setting "Allow Offline Access": when off, Auth0 issues no refresh token even when
+   * `offline_access` is requested, and says nothing about it (the token answer simply has no
+   * `refresh_token`). Default on here; new APIs in Auth0 start with it off.
+   * Source: https://auth0.com/docs/secure/tokens/refresh-tokens/get-refresh-tokens.
+   */
+  allowOfflineAccess: boolean;
+}
 
 /** How each setting is validated: integers within limits, or booleans. */
 type SettingRule<V> = [V] extends [boolean]
