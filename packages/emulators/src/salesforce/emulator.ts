@@ -8,7 +8,8 @@
 //   Sforce-Limit-Info and the daily allocation      limits.ts
 //   /__emulator/...                                 controls.ts and the shared ../core
 //
-// [JSF] @jsforce/jsforce-node 3.12.0: lib/oauth2.js, lib/connection.js, lib/http-api.js.
+// [JSF] @jsforce/jsforce-node 3.12.0 (https://github.com/jsforce/jsforce): lib/oauth2.js,
+// lib/connection.js, lib/http-api.js.
 import http from 'node:http';
 import {
   RouteTable,

@@ -1,7 +1,9 @@
 // How the Salesforce emulator says no: the REST API's `[{ message, errorCode }]` and the OAuth
 // endpoint's `{ error, error_description }`, for refusals and for injected faults.
-// Sources: [REST] REST API Developer Guide, Status Codes and Error Responses (errorcodes.htm);
-// [ERR] OAuth 2.0 Authorization Errors (Salesforce Help, remoteaccess_oauth_flow_errors.htm).
+// Sources: [REST] REST API Developer Guide, Status Codes and Error Responses,
+// https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm;
+// [ERR] OAuth 2.0 Authorization Errors (Salesforce Help),
+// https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm&type=5.
 import { randomBytes } from 'node:crypto';
 import { sendJson, type FaultSpec, type Res } from '../core/index.js';
 

@@ -1,4 +1,6 @@
 // WHERE semantics of the SOQL subset: literal type checks and `=` / `!=` comparison.
+// Source: SOQL and SOSL Reference, Comparison Operators (`=` on strings is case-insensitive),
+// https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_comparisonoperators.htm.
 import { canonicalId15 } from './ids.js';
 import type { FieldSchema, FieldValue } from './schema.js';
 import { queryError, type SoqlLiteral } from './soql.js';

@@ -1,14 +1,15 @@
 // The org's daily API request allocation, as the Salesforce emulator keeps it. Every REST API
 // answer carries `Sforce-Limit-Info: api-usage=<used>/<max>` (REST API Developer Guide, "Limit
-// Info Header", headers_api_usage.htm; jsforce reads it into `conn.limitInfo.apiUsage`,
-// lib/connection.js). Past the allocation every call is refused with 403
+// Info Header", https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm;
+// jsforce reads it into `conn.limitInfo.apiUsage`, lib/connection.js). Past the allocation every call is refused with 403
 // `REQUEST_LIMIT_EXCEEDED` "TotalRequests Limit exceeded." (errorcodes.htm) until the rolling
 // 24 h window frees requests; the emulator has no window: usage stays until reset() or a
 // `PUT /__emulator/limits`. OAuth token requests do not count (they are not REST API calls).
 
 /**
  * The allocation of a Developer Edition org (15,000 a day); production orgs start at 100,000
- * plus per-licence additions ("API Request Limits and Allocations", salesforce_app_limits_cheatsheet).
+ * plus per-licence additions ("API Request Limits and Allocations",
+ * https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm).
  */
 export const DEFAULT_DAILY_API_REQUESTS = 15_000;
 

@@ -1,7 +1,9 @@
 // POST /services/oauth2/token: the client credentials grant.
 // Sources: [CC] OAuth 2.0 Client Credentials Flow for Server-to-Server Integration (Salesforce
-// Help, remoteaccess_oauth_client_credentials_flow.htm), incl. its sample token response.
-// [ERR] OAuth 2.0 Authorization Errors (Salesforce Help, remoteaccess_oauth_flow_errors.htm).
+// Help, https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm&type=5),
+// incl. its sample token response.
+// [ERR] OAuth 2.0 Authorization Errors (Salesforce Help,
+// https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm&type=5).
 // [TOK] Token response fields: OAuth 2.0 Username-Password / Web Server flow pages
 // (signature = Base64 HMAC-SHA256 over id + issued_at keyed with the client secret).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';

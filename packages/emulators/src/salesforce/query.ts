@@ -1,7 +1,7 @@
 // GET /services/data/vNN.N/query?q=<SOQL> (and queryAll, the same here: the emulator deletes
 // nothing), behind the session check and the daily API allocation.
-// Sources: [REST] REST API Developer Guide: Status Codes and Error Responses (errorcodes.htm),
-// Query (resources_query.htm), Versions (dome_versions.htm).
+// Sources: [REST] REST API Developer Guide (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/<page>): Status Codes and
+// Error Responses (errorcodes.htm), Query (resources_query.htm), Versions (dome_versions.htm).
 // [JSF] @jsforce/jsforce-node 3.12.0: lib/http-api.js. The SOQL subset's sources are in soql.ts.
 import { sendJson, type RouteContext, type RouteTable } from '../core/index.js';
 import type { SalesforceOrg } from './context.js';

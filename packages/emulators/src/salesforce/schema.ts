@@ -1,6 +1,7 @@
 // The Salesforce emulator's seed and schema: sObjects whose schema comes from the seed (the
 // union of the seeded records' keys, plus Id and Name; Contact also has its standard
-// FirstName, LastName and Email, Object Reference: Contact).
+// FirstName, LastName and Email: Object Reference, Contact,
+// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../paths.js';

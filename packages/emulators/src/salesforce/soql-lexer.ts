@@ -3,10 +3,10 @@
 // "ERROR at Row:r:Column:c" and a detail; a lexer error reads
 // "line r:c no viable alternative at character '...'" (ANTLR style, 0-based column).
 //
-// Sources (Salesforce SOQL and SOSL Reference):
+// Sources (Salesforce SOQL and SOSL Reference, https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/<page>):
 // - Quoted string escape sequences: sforce_api_calls_soql_select_quotedstringescapes.htm
 // - Reserved characters (' and \ must be escaped): sforce_api_calls_soql_select_reservedcharacters.htm
-// - Error codes MALFORMED_QUERY / INVALID_FIELD / INVALID_TYPE: REST API Developer Guide, errorcodes.htm
+// - Error codes MALFORMED_QUERY / INVALID_FIELD / INVALID_TYPE: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
 //   and the API "Core Data Types" StatusCode list.
 
 export type SoqlErrorCode =

@@ -13,7 +13,7 @@
 // "ERROR at Row:r:Column:c" and e.g. "unexpected token: 'OR'"; a lexer error reads
 // "line r:c no viable alternative at character '...'" (ANTLR style, 0-based column).
 //
-// Sources (Salesforce SOQL and SOSL Reference):
+// Sources (Salesforce SOQL and SOSL Reference, https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/<page>):
 // - SELECT syntax, fieldExpression: sforce_api_calls_soql_select.htm, sforce_api_calls_soql_select_conditionexpression.htm
 // - Comparison operators (`=`, `!=`, `<>`; `=` on strings is case-insensitive):
 //   sforce_api_calls_soql_select_comparisonoperators.htm
@@ -21,7 +21,7 @@
 // - Reserved characters (' and \ must be escaped): sforce_api_calls_soql_select_reservedcharacters.htm
 // - Reserved keywords: sforce_api_calls_soql_select_reservedwords.htm
 // - LIMIT: sforce_api_calls_soql_select_limit.htm
-// - Error codes MALFORMED_QUERY / INVALID_FIELD / INVALID_TYPE: REST API Developer Guide, errorcodes.htm
+// - Error codes MALFORMED_QUERY / INVALID_FIELD / INVALID_TYPE: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm
 //   and the API "Core Data Types" StatusCode list.
 
 import { Lexer, queryError, type SoqlError, type Token } from './soql-lexer.js';

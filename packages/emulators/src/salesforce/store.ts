@@ -1,5 +1,6 @@
 // The emulator's records: sObjects whose schema comes from the seed (schema.ts), queried with
 // the SOQL subset of soql.ts (WHERE semantics in filters.ts) and written by the controls.
+// "Object Reference: Contact" below is https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contact.htm.
 import { canonicalId15, generatedId, toId18 } from './ids.js';
 import { checkLiteral, valuesEqual } from './filters.js';
 import {
