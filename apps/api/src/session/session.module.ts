@@ -4,11 +4,14 @@ import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EligibilityModule } from '../eligibility/eligibility.module.js';
 import { KeyRing } from './key-ring.js';
+import { LiveSessions } from './live-sessions.js';
 import { REDIS } from '../shared-state/shared-state.module.js';
 import type { RedisConnection } from '../shared-state/redis-connection.js';
 import { MemorySessionStore } from './memory-session-store.js';
 import { RedisSessionStore } from './redis-session-store.js';
 import { SessionCookie } from './session-cookie.js';
+import { SessionEnding } from './session-ending.js';
+import { SessionRefresh } from './session-refresh.js';
 import { SessionStore } from './session-store.js';
 import { SessionController } from './session.controller.js';
 import { SessionService } from './session.service.js';
@@ -41,6 +44,9 @@ export class SessionModule {
                 redis ? new RedisSessionStore(redis, clock) : new MemorySessionStore(clock),
             },
         SessionCookie,
+        LiveSessions,
+        SessionEnding,
+        SessionRefresh,
         SessionService,
       ],
       exports: [SessionService, SessionCookie, SessionStore],
