@@ -112,10 +112,21 @@ export type SessionSummary = z.infer<typeof SessionSummarySchema>;
 export const SessionsResponseSchema = z.object({ sessions: z.array(SessionSummarySchema) });
 export type SessionsResponse = z.infer<typeof SessionsResponseSchema>;
 
+/** An upstream's own report of a quota it counts (Salesforce: `Sforce-Limit-Info`). */
+export const ApiUsageSchema = z.object({
+  used: z.number(),
+  max: z.number(),
+  /** used / max: 1 is spent. */
+  ratio: z.number(),
+  reportedAt: IsoDateTime,
+});
+
 export const DependencyStatusSchema = z.object({
   status: z.enum(['up', 'down']),
   latencyMs: z.optional(z.number()),
   detail: z.optional(z.string()),
+  /** Salesforce only: the org's 24 h API allocation as last reported, once known. */
+  apiUsage: z.optional(ApiUsageSchema),
 });
 
 export const HealthResponseSchema = z.object({

@@ -5,7 +5,7 @@ import { startAuth0Emulator, type Auth0Emulator } from '@portcullis/emulators';
 import { loadConfig } from '../config/config.js';
 import { DomainError } from '../common/domain-error.js';
 import { JsonLogger } from '../common/json-logger.js';
-import { Auth0Client } from './auth0.client.js';
+import { Auth0Client, SendFailed } from './auth0.client.js';
 
 const IP = '203.0.113.7';
 
@@ -94,10 +94,12 @@ describe(Auth0Client.name, () => {
       expect(start!.headers['auth0-forwarded-for']).toBeUndefined();
     });
 
-    it("maps 429 to rate_limited with Retry-After from Auth0's x-ratelimit-reset (epoch seconds)", async () => {
+    it("maps 429 to rate_limited (transient) with Retry-After from Auth0's x-ratelimit-reset (epoch seconds)", async () => {
       emulator.setFaults({ status: 429, paths: ['/passwordless/start'] });
       const err = await domainError(client.sendCode(newEmail(), IP));
       expect(err.code).toBe('rate_limited');
+      expect(err).toBeInstanceOf(SendFailed);
+      expect((err as SendFailed).transient).toBe(true);
       // The emulator's bucket refills 30 s after its clock (the same as ours here).
       expect(err.extra.retryAfterSeconds).toBeGreaterThanOrEqual(29);
       expect(err.extra.retryAfterSeconds).toBeLessThanOrEqual(31);
@@ -111,16 +113,31 @@ describe(Auth0Client.name, () => {
       expect(err.extra.retryAfterSeconds).toBeLessThanOrEqual(131);
     });
 
-    it('maps 503 to upstream_unavailable', async () => {
-      emulator.setFaults({ status: 503, paths: ['/passwordless/start'] });
+    it.each([
+      ['503', { status: 503 }],
+      ['a dropped connection', { drop: true }],
+    ])('maps %s to upstream_unavailable, transient', async (_name, fault) => {
+      emulator.setFaults({ ...fault, paths: ['/passwordless/start'] });
       const err = await domainError(client.sendCode(newEmail(), IP));
-      expect(err.code).toBe('upstream_unavailable');
-      expect(err.extra.retryAfterSeconds).toBe(5);
+      expect(err).toBeInstanceOf(SendFailed);
+      expect([err.code, (err as SendFailed).transient]).toEqual(['upstream_unavailable', true]);
     });
 
-    it('maps an Auth0 400 (the address Auth0 refuses) to upstream_unavailable', async () => {
+    it('maps an Auth0 400 (the address Auth0 refuses) to access_denied, not transient: a refusal, not an outage', async () => {
       const err = await domainError(client.sendCode('not-an-email', undefined));
-      expect(err.code).toBe('upstream_unavailable');
+      expect([err.code, (err as SendFailed).transient]).toEqual(['access_denied', false]);
+      const line = logs.find((l) => l.includes('auth0 refused to send a code'));
+      expect(line).toContain('"error":"bad.email"');
+      expect(line).toContain('"level":"warn"');
+    });
+
+    it('a refused client secret is access_denied too, logged as an error naming the settings', async () => {
+      const wrongSecret = clientFor({ AUTH0_CLIENT_SECRET: 'not-the-secret' });
+      const err = await domainError(wrongSecret.sendCode(newEmail(), undefined));
+      expect([err.code, (err as SendFailed).transient]).toEqual(['access_denied', false]);
+      const line = logs.find((l) => l.includes('AUTH0_CLIENT_SECRET'));
+      expect(line).toContain('"level":"error"');
+      expect(line).toContain('"status":401');
     });
   });
 

@@ -3,6 +3,7 @@
 // the end user's IP as `auth0-forwarded-for` ("Trust Token Endpoint IP Header"), so Auth0's
 // per-IP limits and brute-force protection see users, not this server.
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import type { ErrorCode } from '@portcullis/shared';
 import { AuthApiError, AuthenticationClient, type InitOverrideFunction } from 'auth0/legacy';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Clock } from '../common/clock.js';
@@ -17,6 +18,35 @@ export interface Auth0Tokens {
   /** Claims of the id token. The SDK has already validated its signature, iss, aud and exp. */
   idClaims: Record<string, unknown>;
 }
+
+/**
+ * A code Auth0 did not send. `code` is the outcome an operator counts: `upstream_unavailable`
+ * (5xx, network, timeout) and `rate_limited` (429) are transient, worth one retry;
+ * `access_denied` is Auth0 refusing the send (the address, the user, or our client's
+ * configuration), which a retry cannot change.
+ */
+export class SendFailed extends DomainError {
+  constructor(
+    code: ErrorCode,
+    readonly transient: boolean,
+    cause: unknown,
+    extra: { retryAfterSeconds?: number } = {},
+  ) {
+    super(code, undefined, extra, { cause });
+    this.name = 'SendFailed';
+  }
+}
+
+/** Auth0 errors at /passwordless/start that mean our client is misconfigured, not the person. */
+const CLIENT_CONFIG_ERRORS = new Set([
+  'access_denied',
+  'invalid_client',
+  'unauthorized_client',
+  'bad.client_id',
+  'bad.connection',
+  'bad.send',
+  'bad.request',
+]);
 
 // Auth0's error_description strings for the passwordless OTP grant (docs/upstream.md).
 const EXPIRED = /expired/i;
@@ -104,15 +134,55 @@ export class Auth0Client {
     });
   }
 
-  /** Asks Auth0 to email a one-time code. */
+  /** Asks Auth0 to email a one-time code. Throws SendFailed, saying whether to retry. */
   async sendCode(email: string, clientIp: string | undefined): Promise<void> {
     try {
       await this.timed('start', () =>
         this.client.passwordless.sendEmail({ email, send: 'code' }, forwardedFor(clientIp)),
       );
     } catch (err) {
-      throw this.mapError('start', err);
+      throw this.sendFailure(err);
     }
+  }
+
+  /**
+   * Classifies a failed send. Sources (docs/upstream.md): Auth0 answers 429 with
+   * `x-ratelimit-*` past its limits (its built-in email provider: 10 emails a minute);
+   * `/passwordless/start` refuses with 400 `bad.*` (e.g. `bad.email`), 401 for client
+   * authentication, 403 `unauthorized_client` when the grant is not enabled. No email,
+   * code or upstream description is logged: only the status and Auth0's error code.
+   */
+  private sendFailure(err: unknown): SendFailed {
+    if (!(err instanceof AuthApiError)) {
+      this.logger.warn({
+        msg: 'auth0 unreachable',
+        op: 'start',
+        error: err instanceof Error ? err.name : 'unknown',
+      });
+      return new SendFailed('upstream_unavailable', true, err);
+    }
+    const { statusCode: status, error } = err;
+    if (status === 429) {
+      this.logger.warn({ msg: 'auth0 rate-limited a code send', op: 'start', status, error });
+      return new SendFailed('rate_limited', true, err, {
+        retryAfterSeconds: secondsToReset(err, this.clock.now()) ?? 60,
+      });
+    }
+    if (status >= 500) {
+      this.logger.warn({ msg: 'auth0 call failed', op: 'start', status, error });
+      return new SendFailed('upstream_unavailable', true, err);
+    }
+    if ((status === 401 || status === 403) && CLIENT_CONFIG_ERRORS.has(error)) {
+      this.logger.error({
+        msg: 'auth0 refused our client at /passwordless/start: check AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET and that the application has the Passwordless OTP grant and the email connection',
+        op: 'start',
+        status,
+        error,
+      });
+    } else {
+      this.logger.warn({ msg: 'auth0 refused to send a code', op: 'start', status, error });
+    }
+    return new SendFailed('access_denied', false, err);
   }
 
   /** Exchanges an emailed code for tokens. */
@@ -217,7 +287,7 @@ export class Auth0Client {
     };
   }
 
-  private mapError(op: 'start' | 'verify' | 'refresh' | 'revoke', err: unknown): DomainError {
+  private mapError(op: 'verify' | 'refresh' | 'revoke', err: unknown): DomainError {
     if (err instanceof AuthApiError) {
       const { statusCode, error, error_description: description = '' } = err;
       if (op === 'verify' && error === 'invalid_grant') {

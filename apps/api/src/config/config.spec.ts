@@ -181,6 +181,14 @@ describe(loadConfig.name, () => {
       ['NODE_ENV', 'staging'],
       ['ALLOWED_ORIGINS', 'not a url'],
       ['ELIGIBILITY_CACHE_SECONDS', '-1'],
+      ['ELIGIBILITY_UNKNOWN_CACHE_SECONDS', '86401'],
+      ['OTP_LENGTH', '3'],
+      ['OTP_LENGTH', '13'],
+      ['OTP_LENGTH', 'six'],
+      ['OTP_LENGTH', '6.5'],
+      ['OTP_TTL_SECONDS', '0'],
+      ['OTP_TTL_SECONDS', '90000'],
+      ['OTP_TTL_SECONDS', '3m'],
     ])('%s=%j', (name, value) => {
       const problem = expectProblemFor({ [name]: value }, name);
       expect(problem.length).toBeGreaterThan(name.length + 2);
@@ -190,6 +198,20 @@ describe(loadConfig.name, () => {
       expectProblemFor(
         { SESSION_IDLE_SECONDS: '3600', SESSION_ABSOLUTE_SECONDS: '600' },
         'SESSION_ABSOLUTE_SECONDS',
+      );
+    });
+
+    it('names what OTP_LENGTH and OTP_TTL_SECONDS are, and their ranges', () => {
+      expect(expectProblemFor({ OTP_LENGTH: '3' }, 'OTP_LENGTH')).toMatch(/4 to 12.*digits/);
+      expect(expectProblemFor({ OTP_TTL_SECONDS: '10' }, 'OTP_TTL_SECONDS')).toMatch(
+        /30 to 86400 seconds/,
+      );
+    });
+
+    it('refuses ELIGIBILITY_UNKNOWN_CACHE_SECONDS shorter than ELIGIBILITY_CACHE_SECONDS', () => {
+      expectProblemFor(
+        { ELIGIBILITY_CACHE_SECONDS: '600', ELIGIBILITY_UNKNOWN_CACHE_SECONDS: '60' },
+        'ELIGIBILITY_UNKNOWN_CACHE_SECONDS',
       );
     });
 
@@ -289,6 +311,18 @@ describe(loadConfig.name, () => {
       });
       expect(config.session.eligibilityRecheckSeconds).toBe(300);
       expect(config.auth0.revocationDeletesGrant).toBe(false);
+      // Auth0's own defaults for the email one-time code.
+      expect(config.otp).toEqual({ length: 6, ttlSeconds: 180 });
+      expect(config.salesforce).toMatchObject({ cacheSeconds: 60, unknownCacheSeconds: 3600 });
+    });
+
+    it('reads the code settings, and turns the "no" cache off with the cache', () => {
+      const config = loadConfig({ OTP_LENGTH: '8', OTP_TTL_SECONDS: '60' });
+      expect(config.otp).toEqual({ length: 8, ttlSeconds: 60 });
+      const off = loadConfig({ ELIGIBILITY_CACHE_SECONDS: '0' });
+      expect(off.salesforce).toMatchObject({ cacheSeconds: 0, unknownCacheSeconds: 0 });
+      const own = loadConfig({ ELIGIBILITY_UNKNOWN_CACHE_SECONDS: '600' });
+      expect(own.salesforce.unknownCacheSeconds).toBe(600);
     });
 
     it('reads numbers and lists', () => {

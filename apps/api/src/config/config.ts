@@ -132,6 +132,9 @@ const EnvSchema = z.object({
     .default(['FirstName', 'LastName', 'Account_Tier__c']),
   SALESFORCE_TIMEOUT_MS: intFrom(100, 60_000).default(5000),
   ELIGIBILITY_CACHE_SECONDS: intFrom(0, 3600).default(60),
+  // How long start keeps a "no" (no matching record, or not eligible) before asking again;
+  // unset: 3600, or 0 when ELIGIBILITY_CACHE_SECONDS is 0 (the cache switched off).
+  ELIGIBILITY_UNKNOWN_CACHE_SECONDS: intFrom(0, 86400).optional(),
   // Past this share of the org's daily API allocation (Sforce-Limit-Info), a warning is logged.
   SALESFORCE_API_USAGE_WARN_RATIO: z.coerce.number().gt(0).max(1).default(0.8),
 
@@ -166,6 +169,22 @@ const EnvSchema = z.object({
   WEB_DIST_DIR: z.string().optional(),
 
   CODE_RESEND_SECONDS: intFrom(0, 3600).default(30),
+  // The tenant's email OTP settings, kept in step with Auth0's (defaults are Auth0's own).
+  OTP_LENGTH: z.coerce
+    .number()
+    .int('must be a whole number: the digits in the code Auth0 sends (default 6)')
+    .min(4, 'must be 4 to 12: the digits in the code Auth0 sends (default 6)')
+    .max(12, 'must be 4 to 12: the digits in the code Auth0 sends (default 6)')
+    .default(6),
+  OTP_TTL_SECONDS: z.coerce
+    .number()
+    .int('must be whole seconds: how long a code Auth0 sends stays valid (default 180)')
+    .min(30, 'must be 30 to 86400 seconds: how long a code Auth0 sends stays valid (default 180)')
+    .max(
+      86400,
+      'must be 30 to 86400 seconds: how long a code Auth0 sends stays valid (default 180)',
+    )
+    .default(180),
   CODES_PER_EMAIL_PER_HOUR: intFrom(1, 1_000_000).default(5),
   STARTS_PER_IP_PER_HOUR: intFrom(1, 100_000).default(30),
   FAILED_CODES_PER_EMAIL: intFrom(1, 1_000_000).default(10),
@@ -211,7 +230,10 @@ export interface AppConfig {
     conditions: Condition[];
     returnFields: string[];
     timeoutMs: number;
+    /** How old a cached "yes" may get before Salesforce is asked again. */
     cacheSeconds: number;
+    /** How long a cached "no" (unknown or not eligible) answers start; at least cacheSeconds. */
+    unknownCacheSeconds: number;
     /** Past this share of the daily API allocation, a warning is logged. */
     usageWarnRatio: number;
   };
@@ -245,6 +267,8 @@ export interface AppConfig {
   };
   /** Bearer token of GET /api/metrics; undefined: no metrics route. */
   metricsToken: string | undefined;
+  /** The Auth0 tenant's email one-time code: its digits and lifetime. */
+  otp: { length: number; ttlSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -311,6 +335,12 @@ export function loadConfig(rawEnv: Env): AppConfig {
   // Secure cookies there. COOKIE_SECURE=false exists only for clients that do not.
   const secure = e.COOKIE_SECURE !== 'false';
   if (production && !secure) problems.push('COOKIE_SECURE: cannot be false in production');
+  const unknownCacheSeconds =
+    e.ELIGIBILITY_UNKNOWN_CACHE_SECONDS ?? (e.ELIGIBILITY_CACHE_SECONDS === 0 ? 0 : 3600);
+  if (unknownCacheSeconds < e.ELIGIBILITY_CACHE_SECONDS)
+    problems.push(
+      `ELIGIBILITY_UNKNOWN_CACHE_SECONDS: must be at least ELIGIBILITY_CACHE_SECONDS (${e.ELIGIBILITY_CACHE_SECONDS}); every cached answer lives that long`,
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const domain = auth0Embedded ? `localhost:${EMBEDDED.auth0Port}` : e.AUTH0_DOMAIN!;
@@ -344,6 +374,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
       returnFields: e.SALESFORCE_RETURN_FIELDS,
       timeoutMs: e.SALESFORCE_TIMEOUT_MS,
       cacheSeconds: e.ELIGIBILITY_CACHE_SECONDS,
+      unknownCacheSeconds,
       usageWarnRatio: e.SALESFORCE_API_USAGE_WARN_RATIO,
     },
     session: {
@@ -371,6 +402,7 @@ export function loadConfig(rawEnv: Env): AppConfig {
       challengeDifficulty: e.CHALLENGE_DIFFICULTY,
     },
     metricsToken: e.METRICS_TOKEN,
+    otp: { length: e.OTP_LENGTH, ttlSeconds: e.OTP_TTL_SECONDS },
   };
 }
 

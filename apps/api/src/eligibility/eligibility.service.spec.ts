@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/config.js';
 import type { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
-import { EligibilityService } from './eligibility.service.js';
+import { EligibilityService, MAX_ENTRIES } from './eligibility.service.js';
 import { EligibilityRepository, type EligibilityRecord } from './eligibility.types.js';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z');
@@ -29,11 +29,15 @@ class FakeRepository extends EligibilityRepository {
   }
 }
 
-function setup(cacheSeconds = 60) {
+/** A service whose "yes" lives `cacheSeconds` and "no" `unknownSeconds` (the same by default). */
+function setup(cacheSeconds = 60, unknownSeconds = cacheSeconds) {
   let now = T0;
   const clock: Clock = { now: () => now };
   const repository = new FakeRepository();
-  const config = loadConfig({ ELIGIBILITY_CACHE_SECONDS: String(cacheSeconds) });
+  const config = loadConfig({
+    ELIGIBILITY_CACHE_SECONDS: String(cacheSeconds),
+    ELIGIBILITY_UNKNOWN_CACHE_SECONDS: String(unknownSeconds),
+  });
   const service = new EligibilityService(repository, clock, config);
   return {
     service,
@@ -141,11 +145,63 @@ describe(EligibilityService.name, () => {
     expect(repository.calls).toHaveLength(2);
   });
 
-  it('forget() drops the cached answer', async () => {
-    const { service, repository } = setup(60);
-    await service.check(ADA);
-    service.forget(ADA);
-    await service.check(ADA);
-    expect(repository.calls).toEqual([ADA, ADA]);
+  describe('a "no" kept longer than a "yes" (ELIGIBILITY_UNKNOWN_CACHE_SECONDS)', () => {
+    it('asks again about an unknown address only after the longer lifetime', async () => {
+      const { service, repository, advance } = setup(60, 3600);
+      await service.check(NOBODY);
+      advance(3_599_999);
+      await expect(service.check(NOBODY)).resolves.toBeNull();
+      await service.drain();
+      expect(repository.calls).toEqual([NOBODY]);
+      advance(1);
+      await service.check(NOBODY);
+      expect(repository.calls).toEqual([NOBODY, NOBODY]);
+    });
+
+    it('a stale "yes" answers from the cache as a "no" does, and is asked again in the background', async () => {
+      const { service, repository, advance } = setup(60, 3600);
+      await service.check(ADA);
+      advance(60_001);
+      repository.records.delete(ADA);
+      // Answered at once from the cache (the same path as an unknown address's), then re-asked.
+      await expect(service.check(ADA)).resolves.toMatchObject({ recordId: '003A' });
+      await service.check(ADA);
+      await service.drain();
+      expect(repository.calls).toEqual([ADA, ADA]);
+      await expect(service.check(ADA)).resolves.toBeNull();
+      // The re-check kept the entry's expiry: a "yes" never outlives a "no" asked with it.
+      advance(3_600_000 - 60_001);
+      await service.check(ADA);
+      expect(repository.calls).toEqual([ADA, ADA, ADA]);
+    });
+
+    it('a failed background re-check keeps the cached answer and is logged, not thrown', async () => {
+      const { service, repository, advance } = setup(60, 3600);
+      await service.check(ADA);
+      advance(61_000);
+      repository.failing = true;
+      await expect(service.check(ADA)).resolves.toMatchObject({ recordId: '003A' });
+      await service.drain();
+      repository.failing = false;
+      await expect(service.check(ADA)).resolves.toMatchObject({ recordId: '003A' });
+    });
+
+    it('verify (maxAgeMs) and refresh (fresh) still ask Salesforce about a cached "no"', async () => {
+      const { service, repository, advance } = setup(60, 3600);
+      await service.check(NOBODY);
+      repository.records.set(NOBODY, { recordId: '003N' });
+      advance(10_000);
+      await expect(service.check(NOBODY, { maxAgeMs: 5000 })).resolves.toEqual({
+        recordId: '003N',
+      });
+      await expect(service.check(NOBODY)).resolves.toEqual({ recordId: '003N' });
+      expect(repository.calls).toHaveLength(2);
+    });
+
+    it('stays within its bound under a flood of distinct addresses', async () => {
+      const { service } = setup(60, 3600);
+      for (let i = 0; i < MAX_ENTRIES + 5000; i++) await service.check(`flood${i}@example.com`);
+      expect(service.size).toBeLessThanOrEqual(MAX_ENTRIES);
+    });
   });
 });

@@ -13,4 +13,18 @@ export abstract class EligibilityRepository {
   abstract findEligible(email: string): Promise<EligibilityRecord | null>;
   /** Proves the upstream is reachable and our credentials work (readiness). */
   abstract ping(): Promise<void>;
+  /** The org's API usage as last reported by the upstream, when it reports one. */
+  apiUsage(): ApiUsage | undefined {
+    return undefined;
+  }
+}
+
+/** Salesforce's `Sforce-Limit-Info: api-usage=<used>/<max>` for the org's 24 h allocation. */
+export interface ApiUsage {
+  used: number;
+  max: number;
+  /** used / max. */
+  ratio: number;
+  /** When it was reported, ms since the epoch. */
+  at: number;
 }

@@ -10,7 +10,11 @@ import { Connection } from '@jsforce/jsforce-node/lib/core.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DomainError } from '../common/domain-error.js';
 import { MetricsService } from '../ops/metrics.service.js';
-import { EligibilityRepository, type EligibilityRecord } from './eligibility.types.js';
+import {
+  EligibilityRepository,
+  type ApiUsage,
+  type EligibilityRecord,
+} from './eligibility.types.js';
 import { buildEligibilityQuery } from './soql.js';
 
 interface QueryResult {
@@ -46,6 +50,7 @@ export class SalesforceRepository extends EligibilityRepository {
   private loginTimes: number[] = [];
   /** Whether usage is past the warning threshold (warned once per crossing). */
   private usageWarned = false;
+  private usage: ApiUsage | undefined;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -77,6 +82,10 @@ export class SalesforceRepository extends EligibilityRepository {
           : null;
     }
     return record;
+  }
+
+  override apiUsage(): ApiUsage | undefined {
+    return this.usage;
   }
 
   async ping(): Promise<void> {
@@ -130,6 +139,8 @@ export class SalesforceRepository extends EligibilityRepository {
    */
   private reportUsage(used: number, limit: number): void {
     this.metrics.salesforceApiUsage(used, limit);
+    if (limit > 0 && Number.isFinite(used))
+      this.usage = { used, max: limit, ratio: used / limit, at: Date.now() };
     const over = limit > 0 && used / limit >= this.cfg.usageWarnRatio;
     if (over && !this.usageWarned) {
       this.logger.warn({
@@ -173,7 +184,7 @@ export class SalesforceRepository extends EligibilityRepository {
         try {
           this.takeLoginBudget();
         } catch (err) {
-          callback(err as Error);
+          callback(err instanceof Error ? err : new Error(String(err)));
           return;
         }
         withDeadline(

@@ -1,6 +1,8 @@
 // Readiness: can we fetch Auth0's signing keys, log in to Salesforce, and (with REDIS_URL)
-// reach Redis? Results are
-// cached briefly so a busy load balancer does not turn into upstream traffic.
+// reach Redis? Results are cached briefly so a busy load balancer does not turn into
+// upstream traffic. Under Salesforce: the org's API usage as Salesforce last reported it
+// (Sforce-Limit-Info). A spent allocation does not make the instance unready — signed-in
+// people keep working, and every instance would be taken out alike — but it is said there.
 import { Inject, Injectable } from '@nestjs/common';
 import type { HealthResponse } from '@portcullis/shared';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -48,11 +50,29 @@ export class HealthService {
       this.timed(() => this.salesforce.ping()),
       this.redis ? this.timed(() => this.redis!.ping()) : undefined,
     ]);
-    const checks = { auth0, salesforce, ...(redis ? { redis } : {}) };
+    const checks = { auth0, salesforce: this.withUsage(salesforce), ...(redis ? { redis } : {}) };
     return {
       status: Object.values(checks).every((c) => c.status === 'up') ? 'ok' : 'unavailable',
       checks,
     };
+  }
+
+  private withUsage(check: Check): Check {
+    const usage = this.salesforce.apiUsage();
+    if (!usage) return check;
+    const apiUsage = {
+      used: usage.used,
+      max: usage.max,
+      ratio: Math.round(usage.ratio * 10_000) / 10_000,
+      reportedAt: new Date(usage.at).toISOString(),
+    };
+    let detail: string | undefined;
+    if (usage.ratio >= 1)
+      detail =
+        "The org's daily API allocation is spent: every sign-in start answers 503 until it frees.";
+    else if (usage.ratio >= this.config.salesforce.usageWarnRatio)
+      detail = "API usage is past SALESFORCE_API_USAGE_WARN_RATIO of the org's daily allocation.";
+    return { ...check, ...(detail ? { detail } : {}), apiUsage };
   }
 
   private async timed(work: () => Promise<void>): Promise<Check> {

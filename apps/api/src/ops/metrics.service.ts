@@ -31,6 +31,17 @@ export class MetricsService {
     labelNames: ['outcome'],
     registers: [this.registry],
   });
+  private readonly sends = new Counter({
+    name: 'portcullis_code_sends_total',
+    help: 'Codes Auth0 was asked to email (eligible addresses only, after the start answer), by final outcome after at most one retry: sent, or upstream_unavailable / rate_limited (Auth0 down or limiting: codes not delivered) or access_denied (Auth0 refused the send).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly sendRetries = new Counter({
+    name: 'portcullis_code_send_retries_total',
+    help: 'Code sends retried once after a transient Auth0 failure (5xx, 429, network).',
+    registers: [this.registry],
+  });
   private readonly created = new Counter({
     name: 'portcullis_sessions_created_total',
     help: 'Sessions created by a sign-in.',
@@ -71,6 +82,15 @@ export class MetricsService {
 
   verify(outcome: string): void {
     this.verifies.inc({ outcome });
+  }
+
+  /** A background code send ended: `sent`, or the error code it failed with. */
+  codeSend(outcome: string): void {
+    this.sends.inc({ outcome });
+  }
+
+  codeSendRetried(): void {
+    this.sendRetries.inc();
   }
 
   sessionCreated(): void {

@@ -4,15 +4,15 @@
 // `too_many_attempts` on the third wrong code, `code_expired` once the lifetime is over,
 // and a new start starts over. Without it, the missing `too_many_attempts` and
 // `code_expired` would tell which addresses were sent a code.
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CounterStore } from '../abuse/counter-store.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
-// Source for both: https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp
-// (OTP valid 180 s by default; "Only three failed attempts to input the OTP are allowed").
-/** Auth0's email OTP lifetime: 180 s. */
-export const CODE_LIFETIME_SECONDS = 180;
+// Source: https://auth0.com/docs/authenticate/passwordless/authentication-methods/email-otp
+// ("Only three failed attempts to input the OTP are allowed"; the lifetime, 180 s by
+// default, is the tenant's setting and OTP_TTL_SECONDS here).
 /** Auth0 kills an email code after three failed attempts. */
 export const MAX_CODE_ATTEMPTS = 3;
 /**
@@ -23,6 +23,7 @@ export const MAX_CODE_ATTEMPTS = 3;
 const DECOY_RETENTION_MS = 24 * 3600_000;
 
 const key = (email: string) => `decoy:${email}`;
+const sendKey = (email: string) => `send:${email}`;
 
 /** The errors Auth0's three answers map to (the Auth0 client maps the real ones alike). */
 export const wrongCode = () => new DomainError('invalid_code', 'That code is not correct.');
@@ -37,10 +38,16 @@ export const deadCode = () =>
  */
 @Injectable()
 export class DecoyCodes {
+  private readonly lifetimeMs: number;
+
   constructor(
     private readonly store: CounterStore,
     private readonly clock: Clock,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    // The same lifetime as the tenant's codes, so an expired decoy and an expired code agree.
+    this.lifetimeMs = config.otp.ttlSeconds * 1000;
+  }
 
   /** A start that sent no code: a fresh decoy supersedes any earlier one. */
   async issue(email: string): Promise<void> {
@@ -50,6 +57,21 @@ export class DecoyCodes {
   /** A start that sent a real code: Auth0's code is the latest, the decoy is gone. */
   async clear(email: string): Promise<void> {
     await this.store.delete(key(email));
+  }
+
+  /**
+   * Numbers a background send of a real code to the address (shared with the limits' store,
+   * so across instances too): a send that fails later only leaves a decoy, or is retried,
+   * while it is still the address's latest.
+   */
+  async claimSend(email: string): Promise<number> {
+    return (await this.store.increment(sendKey(email), DECOY_RETENTION_MS, this.clock.now())).count;
+  }
+
+  /** Whether no start has claimed a newer send for the address since `send`. */
+  async isLatestSend(email: string, send: number): Promise<boolean> {
+    const latest = await this.store.get(sendKey(email), this.clock.now());
+    return (latest?.count ?? send) === send;
   }
 
   /**
@@ -63,7 +85,7 @@ export class DecoyCodes {
     if (!decoy) return null;
     if (decoy.count >= MAX_CODE_ATTEMPTS) return deadCode();
     const issuedAt = decoy.expiresAt - DECOY_RETENTION_MS;
-    if (now >= issuedAt + CODE_LIFETIME_SECONDS * 1000) return expiredCode();
+    if (now >= issuedAt + this.lifetimeMs) return expiredCode();
     // The increment is atomic: of concurrent guesses, only those past the third are dead.
     const after = await this.store.increment(key(email), DECOY_RETENTION_MS, now);
     return after.count >= MAX_CODE_ATTEMPTS ? deadCode() : wrongCode();

@@ -1,14 +1,16 @@
-import { Body, Controller, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Req, Res, UseFilters } from '@nestjs/common';
 import {
   MeResponseSchema,
   StartRequestSchema,
   StartResponseSchema,
   VerifyRequestSchema,
+  verifyRequestSchema,
   type MeResponse,
   type StartResponse,
 } from '@portcullis/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { parseBody } from '../common/validation.js';
 import { Public } from '../auth/public.decorator.js';
 import { ApiContract } from '../ops/openapi.contract.js';
@@ -20,11 +22,17 @@ import { PasswordlessService } from './passwordless.service.js';
 @Public()
 @Controller('auth/passwordless')
 export class PasswordlessController {
+  /** The verify body for the tenant's code length (OTP_LENGTH): a wrong length never reaches Auth0. */
+  private readonly verifyBody: ReturnType<typeof verifyRequestSchema>;
+
   constructor(
     private readonly passwordless: PasswordlessService,
     private readonly cookie: SessionCookie,
     private readonly clock: Clock,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.verifyBody = verifyRequestSchema(config.otp.length);
+  }
 
   @Post('start')
   @HttpCode(202)
@@ -60,7 +68,7 @@ export class PasswordlessController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MeResponse> {
-    const { email, code } = parseBody(VerifyRequestSchema, body);
+    const { email, code } = parseBody(this.verifyBody, body);
     const { me, session } = await this.passwordless.verify(email, code, {
       ip: req.ip,
       requestId: req.id,

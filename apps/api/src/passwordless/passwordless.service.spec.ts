@@ -6,13 +6,15 @@ import type { Auth0Client, Auth0Tokens } from '../auth0/auth0.client.js';
 import type { Clock } from '../common/clock.js';
 import { loadConfig } from '../config/config.js';
 import { DomainError } from '../common/domain-error.js';
+import { SendFailed } from '../auth0/auth0.client.js';
+import { MetricsService } from '../ops/metrics.service.js';
 import { JsonLogger } from '../common/json-logger.js';
 import { EmailHasher } from '../common/redact.js';
 import type { EligibilityService } from '../eligibility/eligibility.service.js';
 import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
 import type { LiveSession, SessionService } from '../session/session.service.js';
 import { DecoyCodes } from './decoy-codes.js';
-import { CODE_LIFETIME_SECONDS, PasswordlessService } from './passwordless.service.js';
+import { PasswordlessService } from './passwordless.service.js';
 
 const ELIGIBLE = 'ada@example.com';
 const INELIGIBLE = 'charles@example.com';
@@ -40,6 +42,10 @@ class FakeEligibility {
   ]);
   error: Error | undefined;
   readonly options: unknown[] = [];
+
+  drain(): Promise<void> {
+    return Promise.resolve();
+  }
 
   check(email: string, options?: unknown): Promise<EligibilityRecord | null> {
     this.calls.push(email);
@@ -97,13 +103,14 @@ class FakeSessions {
   }
 }
 
-function setup() {
-  const config = loadConfig({ SESSION_SECRET: SECRET, CODE_RESEND_SECONDS: '45' });
+function setup(env: Record<string, string> = {}) {
+  const config = loadConfig({ SESSION_SECRET: SECRET, CODE_RESEND_SECONDS: '45', ...env });
   const eligibility = new FakeEligibility();
   const auth0 = new FakeAuth0();
   const sessions = new FakeSessions();
   const clock: Clock = { now: () => T0 };
   const store = new InMemoryCounterStore();
+  const metrics = new MetricsService();
   const service = new PasswordlessService(
     config,
     eligibility as unknown as EligibilityService,
@@ -111,9 +118,11 @@ function setup() {
     sessions as unknown as SessionService,
     new LimitsService(store, clock, config, new RefusingGlobalStartGate()),
     new AuditService(new EmailHasher(SECRET)),
-    new DecoyCodes(store, clock),
+    new DecoyCodes(store, clock, config),
+    metrics,
   );
-  return { service, eligibility, auth0, sessions };
+  service.retryDelayMs = 0;
+  return { service, eligibility, auth0, sessions, metrics };
 }
 
 describe(PasswordlessService.name, () => {
@@ -134,7 +143,15 @@ describe(PasswordlessService.name, () => {
   });
 
   describe('start', () => {
-    const ANSWER = { resendAfterSeconds: 45, expiresInSeconds: CODE_LIFETIME_SECONDS };
+    const ANSWER = { resendAfterSeconds: 45, expiresInSeconds: 180 };
+
+    it("answers the tenant's code lifetime (OTP_TTL_SECONDS)", async () => {
+      const { service } = setup({ OTP_TTL_SECONDS: '60' });
+      await expect(service.start(UNKNOWN, meta())).resolves.toEqual({
+        resendAfterSeconds: 45,
+        expiresInSeconds: 60,
+      });
+    });
 
     it('sends a code to an eligible address, forwarding the client IP', async () => {
       const { service, auth0, eligibility } = setup();
@@ -174,17 +191,74 @@ describe(PasswordlessService.name, () => {
       expect(drained).toBe(true);
     });
 
-    it('a failing send neither rejects start nor drain, and is logged with its code', async () => {
-      const { service, auth0 } = setup();
-      auth0.nextSend = () => Promise.reject(new DomainError('rate_limited'));
+    /** The value of a counter sample in the service's registry (0 when absent). */
+    async function sample(metrics: MetricsService, line: string): Promise<number> {
+      const found = (await metrics.text()).split('\n').find((l) => l.startsWith(`${line} `));
+      return found ? Number(found.slice(line.length + 1)) : 0;
+    }
+
+    it('a failing send neither rejects start nor drain, is retried once, then logged with its code and counted', async () => {
+      const { service, auth0, metrics } = setup();
+      auth0.nextSend = () => Promise.reject(new SendFailed('rate_limited', true, undefined));
       await expect(service.start(ELIGIBLE, meta('req-9'))).resolves.toEqual(ANSWER);
       await expect(service.drain()).resolves.toBeUndefined();
-      expect(auth0.sendCalls).toHaveLength(1);
+      expect(auth0.sendCalls).toHaveLength(2);
       expect(audit().find((l) => l.event === 'code_send_failed')).toMatchObject({
         reason: 'rate_limited',
         reqId: 'req-9',
         emailHash: new EmailHasher(SECRET).hash(ELIGIBLE),
       });
+      expect(logs.some((l) => l.includes('can use Resend code'))).toBe(true);
+      expect(await sample(metrics, 'portcullis_code_sends_total{outcome="rate_limited"}')).toBe(1);
+      expect(await sample(metrics, 'portcullis_code_send_retries_total')).toBe(1);
+    });
+
+    it('a transient failure followed by a good send delivers the code: sent, not failed', async () => {
+      const { service, auth0, metrics } = setup();
+      let calls = 0;
+      auth0.nextSend = () =>
+        ++calls === 1
+          ? Promise.reject(new SendFailed('upstream_unavailable', true, undefined))
+          : Promise.resolve();
+      await service.start(ELIGIBLE, meta('req-1'));
+      await service.drain();
+      expect(auth0.sendCalls).toHaveLength(2);
+      expect(audit().find((l) => l.event === 'code_sent')).toMatchObject({ reason: 'retried' });
+      expect(audit().some((l) => l.event === 'code_send_failed')).toBe(false);
+      expect(await sample(metrics, 'portcullis_code_sends_total{outcome="sent"}')).toBe(1);
+    });
+
+    it('Auth0 refusing the send is not retried, and is counted as access_denied, not an outage', async () => {
+      const { service, auth0, metrics } = setup();
+      auth0.nextSend = () => Promise.reject(new SendFailed('access_denied', false, undefined));
+      await expect(service.start(ELIGIBLE, meta('req-1'))).resolves.toEqual(ANSWER);
+      await service.drain();
+      expect(auth0.sendCalls).toHaveLength(1);
+      expect(audit().find((l) => l.event === 'code_send_failed')).toMatchObject({
+        reason: 'access_denied',
+      });
+      expect(await sample(metrics, 'portcullis_code_sends_total{outcome="access_denied"}')).toBe(1);
+    });
+
+    it('no retry when a newer start for the address sends its own code meanwhile; no decoy over its code', async () => {
+      const { service, auth0, sessions } = setup({ CODE_RESEND_SECONDS: '0' });
+      service.retryDelayMs = 50;
+      auth0.nextSend = () =>
+        Promise.reject(new SendFailed('upstream_unavailable', true, undefined));
+      await service.start(ELIGIBLE, meta('req-1'));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      auth0.nextSend = () => Promise.resolve();
+      await service.start(ELIGIBLE, meta('req-2'));
+      await service.drain();
+      // The first send, the second start's send; the first one's retry was dropped.
+      expect(auth0.sendCalls).toHaveLength(2);
+      expect(audit().find((l) => l.event === 'code_send_failed')).toMatchObject({
+        reason: 'upstream_unavailable_superseded',
+        reqId: 'req-1',
+      });
+      // The code the second start sent works: no decoy answers in its place.
+      await expect(service.verify(ELIGIBLE, '123456', meta())).resolves.toBeDefined();
+      expect(sessions.created).toHaveLength(1);
     });
 
     it('a send failing with a non-domain error is logged as internal', async () => {

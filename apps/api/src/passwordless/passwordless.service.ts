@@ -6,16 +6,21 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { MeResponse, StartResponse } from '@portcullis/shared';
 import { LimitExceeded, LimitsService, type VerifyReservation } from '../abuse/limits.service.js';
 import { AuditService, type RequestMeta } from '../audit/audit.service.js';
-import { Auth0Client, type Auth0Tokens } from '../auth0/auth0.client.js';
+import { Auth0Client, SendFailed, type Auth0Tokens } from '../auth0/auth0.client.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DomainError } from '../common/domain-error.js';
 import { EligibilityService } from '../eligibility/eligibility.service.js';
-import { MetricsService } from '../ops/metrics.service.js';
+import { MetricsService, outcomeOf } from '../ops/metrics.service.js';
 import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
 import { SessionService, type LiveSession } from '../session/session.service.js';
-import { CODE_LIFETIME_SECONDS, DecoyCodes, wrongCode } from './decoy-codes.js';
+import { DecoyCodes, wrongCode } from './decoy-codes.js';
 
-export { CODE_LIFETIME_SECONDS } from './decoy-codes.js';
+/**
+ * Wait before the one retry of a send that failed transiently (Auth0 5xx, 429, network): long
+ * enough for a blip to pass, short enough that the code still arrives within the person's
+ * first look at their inbox.
+ */
+export const SEND_RETRY_DELAY_MS = 1500;
 
 /** Auth0 answers that count as a failed guess against the address's budget. */
 const FAILED_GUESS = new Set(['invalid_code', 'code_expired', 'too_many_attempts']);
@@ -34,6 +39,8 @@ const isGuess = (err: unknown): err is DomainError =>
 export class PasswordlessService {
   private readonly background = new Set<Promise<void>>();
   private readonly logger = new Logger('Passwordless');
+  /** Wait before a send's one retry (tests shorten it). */
+  retryDelayMs = SEND_RETRY_DELAY_MS;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -78,10 +85,7 @@ export class PasswordlessService {
       record = await this.eligibility.check(email);
     } catch (err) {
       await admission.release();
-      this.audit.record('eligibility_error', meta, {
-        email,
-        reason: (err as DomainError).code ?? 'internal',
-      });
+      this.audit.record('eligibility_error', meta, { email, reason: outcomeOf(err) });
       throw err;
     }
     // Asked for every address alike: a locked address is sent no code, and answers as all do.
@@ -92,17 +96,7 @@ export class PasswordlessService {
       // Deferred to the next turn of the event loop, after this answer has been written:
       // even building the Auth0 request must not lengthen the eligible answer.
       this.inBackground(
-        new Promise<void>((resolve) => setImmediate(resolve))
-          .then(() => this.auth0.sendCode(email, meta.ip))
-          .then(() => this.audit.record('code_sent', meta, { email }))
-          .catch(async (err: unknown) => {
-            this.audit.record('code_send_failed', meta, {
-              email,
-              reason: (err as DomainError).code ?? 'internal',
-            });
-            // No code exists: guesses answer as for an address that was sent none.
-            await this.decoys.issue(email);
-          }),
+        new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.deliver(email, meta)),
       );
     } else {
       await this.decoys.issue(email);
@@ -110,8 +104,57 @@ export class PasswordlessService {
     }
     return {
       resendAfterSeconds: this.config.limits.codeResendSeconds,
-      expiresInSeconds: CODE_LIFETIME_SECONDS,
+      expiresInSeconds: this.config.otp.ttlSeconds,
     };
+  }
+
+  /**
+   * Has Auth0 email the code, after the answer. A transient failure (Auth0 down, limiting, or
+   * unreachable) is retried once after a short wait, unless a newer start for the address
+   * sends its own code meanwhile; Auth0 refusing the send is not retried. A send that still
+   * fails is counted (portcullis_code_sends_total), audited and logged for operators, and
+   * leaves a decoy so guesses answer as for any address; the person's way out is Resend code.
+   * Never throws.
+   */
+  private async deliver(email: string, meta: RequestMeta): Promise<void> {
+    let retried = false;
+    let superseded = false;
+    try {
+      const send = await this.decoys.claimSend(email);
+      try {
+        await this.auth0.sendCode(email, meta.ip);
+      } catch (err) {
+        if (!(err instanceof SendFailed && err.transient)) throw err;
+        await new Promise<void>((resolve) => setTimeout(resolve, this.retryDelayMs));
+        if (!(await this.decoys.isLatestSend(email, send))) {
+          superseded = true;
+          throw err;
+        }
+        retried = true;
+        this.metrics.codeSendRetried();
+        await this.auth0.sendCode(email, meta.ip);
+      }
+      this.metrics.codeSend('sent');
+      this.audit.record('code_sent', meta, { email, ...(retried ? { reason: 'retried' } : {}) });
+    } catch (err) {
+      const reason = outcomeOf(err);
+      this.metrics.codeSend(reason);
+      this.audit.record('code_send_failed', meta, {
+        email,
+        reason: superseded ? `${reason}_superseded` : reason,
+      });
+      this.logger.warn({
+        msg: superseded
+          ? 'a code send failed; a newer request for the address sends its own code'
+          : 'a code could not be delivered: the person sees nothing and can use Resend code',
+        reason,
+        retried,
+        reqId: meta.requestId,
+      });
+      // No code exists (unless a newer start sent one): guesses answer as for an address
+      // that was sent none.
+      if (!superseded) await this.decoys.issue(email).catch(() => undefined);
+    }
   }
 
   /**
@@ -218,7 +261,7 @@ export class PasswordlessService {
       this.auth0.revoke(refreshToken).catch((err: unknown) =>
         this.logger.warn({
           msg: 'could not revoke the grant of a refused sign-in',
-          error: (err as DomainError).code ?? 'internal',
+          error: outcomeOf(err),
         }),
       ),
     );
@@ -229,8 +272,9 @@ export class PasswordlessService {
     this.background.add(tracked);
   }
 
-  /** Waits for background work: sends, revocations (graceful shutdown, tests). */
+  /** Waits for background work: sends, revocations, eligibility re-checks (shutdown, tests). */
   async drain(): Promise<void> {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    await this.eligibility.drain();
   }
 }
