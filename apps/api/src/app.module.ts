@@ -31,7 +31,8 @@ export class AppModule {
         PasswordlessModule,
         MeModule,
         HealthModule,
-        GreetingModule,
+        // The example of a guarded module (README): not part of the product in production.
+        ...(config.env === 'production' ? [] : [GreetingModule]),
         DevMailboxModule.forRoot(config),
         OpenApiModule,
       ],

@@ -12,6 +12,7 @@ import { AuthGuard as PassportAuthGuard } from '@nestjs/passport';
 import type { FastifyReply } from 'fastify';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { stringField } from '../common/error-fields.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { SessionCookie } from '../session/session-cookie.js';
 import { SessionService, type LiveSession } from '../session/session.service.js';
@@ -187,7 +188,7 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
   override handleRequest<TUser = AuthUser>(err: unknown, user: unknown, info: unknown): TUser {
     if (err instanceof DomainError) throw err;
     if (err) {
-      const name = (err as { name?: string }).name ?? '';
+      const name = stringField(err, 'name');
       // An unknown kid is the token's fault; anything else means we could not get keys.
       if (name === 'SigningKeyNotFoundError')
         throw new DomainError('unauthenticated', 'Sign in to continue.');
@@ -196,7 +197,7 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     if (!user) {
       // passport-jwt reports every failure as `info`: the token's own faults, an unknown kid,
       // and also a key set that could not be fetched.
-      const name = (info as { name?: string } | undefined)?.name;
+      const name = stringField(info, 'name');
       if (name === 'TokenExpiredError') {
         throw new DomainError('session_expired', 'Your session needs refreshing.');
       }

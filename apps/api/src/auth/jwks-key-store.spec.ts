@@ -1,5 +1,6 @@
 import { jest } from '@jest/globals';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { SigningKeyNotFoundError } from 'jwks-rsa';
 import { JwksKeyStore, KEY_STORE_DEFAULTS, type SigningKeySource } from './jwks-key-store.js';
 
 function pem(): string {
@@ -89,8 +90,8 @@ describe(JwksKeyStore.name, () => {
     const took = await elapsedUntil(() => removed.length > 0, TEN_MINUTES, 1000);
     expect(took).toBeLessThanOrEqual(KEY_STORE_DEFAULTS.maxAgeMs + 1000);
     expect(removed).toEqual([['k1']]);
-    expect(store.has('k1')).toBe(false);
-    expect(store.has('k2')).toBe(true);
+    // k2 stays: it is answered without a fetch.
+    await expect(store.key('k2')).resolves.toBeDefined();
     // One timed fetch per maxAge, not one per tick.
     expect(source.fetches).toBe(2);
     await advance(KEY_STORE_DEFAULTS.maxAgeMs - 2000, 1000);
@@ -176,8 +177,8 @@ describe(JwksKeyStore.name, () => {
     delete source.keys.k1;
     await store.refresh();
     expect(removed).toEqual([['k1']]);
-    expect(store.has('k1')).toBe(false);
-    expect(store.has('k2')).toBe(true);
+    await expect(store.key('k2')).resolves.toBeDefined();
+    await expect(store.key('k1')).rejects.toThrow(SigningKeyNotFoundError);
   });
 
   it('shares one fetch between concurrent callers', async () => {

@@ -90,11 +90,6 @@ export class JwksKeyStore {
     this.timer = undefined;
   }
 
-  /** Whether `kid` is in the current key set (no fetch). */
-  has(kid: string): boolean {
-    return this.keys.has(kid);
-  }
-
   /** The public key for `kid`. Throws SigningKeyNotFoundError, or the fetch error. */
   async key(kid: string): Promise<KeyObject> {
     const known = this.keys.get(kid);

@@ -4,6 +4,7 @@ import { HttpException } from '@nestjs/common';
 import { PROBLEM_CONTENT_TYPE, problem, type ErrorCode, type Problem } from '@portcullis/shared';
 import type { FastifyReply } from 'fastify';
 import { DomainError } from './domain-error.js';
+import { numberField, stringField } from './error-fields.js';
 
 /** Fastify's own error codes (body parsing and limits) mapped to ours. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -37,8 +38,8 @@ export function classify(err: unknown): Classified {
   if (err instanceof DomainError) {
     return { body: problem(err.code, { detail: err.detail, ...err.extra }), unexpected: false };
   }
-  const fastifyCode = (err as { code?: unknown } | null)?.code;
-  if (typeof fastifyCode === 'string' && fastifyCode in FASTIFY_CODES) {
+  const fastifyCode = stringField(err, 'code');
+  if (fastifyCode !== undefined && Object.hasOwn(FASTIFY_CODES, fastifyCode)) {
     const code = FASTIFY_CODES[fastifyCode]!;
     const detail =
       code === 'unsupported_media_type'
@@ -53,8 +54,8 @@ export function classify(err: unknown): Classified {
     const code = STATUS_CODES[status] ?? (status >= 500 ? 'internal' : 'validation_failed');
     return { body: problem(code), unexpected: status >= 500 };
   }
-  const status = (err as { statusCode?: unknown } | null)?.statusCode;
-  if (typeof status === 'number' && status >= 400 && status < 500 && STATUS_CODES[status]) {
+  const status = numberField(err, 'statusCode');
+  if (status !== undefined && status >= 400 && status < 500 && STATUS_CODES[status]) {
     return { body: problem(STATUS_CODES[status]), unexpected: false };
   }
   return { body: problem('internal'), unexpected: true };
