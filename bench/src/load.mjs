@@ -1,3 +1,4 @@
+// @ts-check
 // autocannon runs on loopback: a warm-up, then a bounded measured run, with the server's
 // CPU time read from /proc before and after. Latencies are collected from every response
 // (autocannon's own histogram rounds to whole milliseconds, too coarse here).
@@ -6,19 +7,59 @@ import { performance } from 'node:perf_hooks';
 
 export const CONNECTIONS = 10;
 
-/** The value at quantile `q` of an ascending array (nearest rank). */
+/** @typedef {import('./servers.mjs').Server} Server */
+/** @typedef {import('autocannon').Options} CannonOptions */
+/**
+ * @typedef {object} Rotation A list of values handed out in turn (see `rotation`).
+ * @property {number} size
+ * @property {() => string} next
+ * @property {number} handedOut
+ */
+/**
+ * @typedef {object} Rotate Sets a header of each request from a rotation.
+ * @property {string} header
+ * @property {string} prefix
+ * @property {Rotation} source
+ * @property {Rotation} [warmupSource] for the warm-up, when it must not use `source`'s values
+ */
+/**
+ * @typedef {object} LoadOptions
+ * @property {string} name
+ * @property {Pick<Server, 'name' | 'url' | 'cpuMicros'>} server
+ * @property {string} path
+ * @property {Record<string, string>} [headers]
+ * @property {Rotate} [rotate]
+ * @property {number} [duration] seconds
+ * @property {number} [warmup] seconds
+ * @property {number} [amount] exactly this many requests instead of `duration`
+ * @property {number} [warmupAmount] exactly this many warm-up requests
+ * @property {number} [maxSeconds] a bound on an `amount` run
+ * @property {string} [note]
+ */
+/** @typedef {Awaited<ReturnType<typeof loadRun>>} LoadResult */
+
+/**
+ * The value at quantile `q` of an ascending array (nearest rank).
+ * @param {ArrayLike<number>} sorted
+ * @param {number} q
+ * @returns {number}
+ */
 export function quantile(sorted, q) {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i];
+  return sorted[i] ?? NaN;
 }
 
-/** Hands out `values` in turn, wrapping around; `handedOut` counts every value given. */
+/**
+ * Hands out `values` in turn, wrapping around; `handedOut` counts every value given.
+ * @param {string[]} values
+ * @returns {Rotation}
+ */
 export function rotation(values) {
   let i = 0;
   return {
     size: values.length,
-    next: () => values[i++ % values.length],
+    next: () => values[i++ % values.length] ?? '',
     get handedOut() {
       return i;
     },
@@ -29,9 +70,13 @@ export function rotation(values) {
  * One autocannon run; resolves with its result, every response time (ms) and when the last
  * response arrived (autocannon only notices the end at its next 1 s sampling tick, so its
  * own duration can overstate an `amount` run by up to a second).
+ * @param {CannonOptions} options
+ * @param {number} maxSeconds
+ * @returns {Promise<{ result: import('autocannon').Result, latencies: number[], lastResponseAt: number }>}
  */
 function cannon(options, maxSeconds) {
   return new Promise((resolve, reject) => {
+    /** @type {number[]} */
     const latencies = [];
     let lastResponseAt = performance.now();
     const instance = autocannon(options, (err, result) => {
@@ -48,6 +93,13 @@ function cannon(options, maxSeconds) {
   });
 }
 
+/**
+ * @param {LoadOptions['server']} server
+ * @param {string} path
+ * @param {Record<string, string>} headers
+ * @param {Rotate | undefined} rotate
+ * @returns {CannonOptions}
+ */
 function requestOptions(server, path, headers, rotate) {
   const base = {
     url: server.url,
@@ -62,6 +114,7 @@ function requestOptions(server, path, headers, rotate) {
       {
         method: 'GET',
         path,
+        /** @param {{ headers: Record<string, string> }} req */
         setupRequest: (req) => {
           req.headers[rotate.header] = rotate.prefix + rotate.source.next();
           return req;
@@ -75,6 +128,7 @@ function requestOptions(server, path, headers, rotate) {
  * Warm-up, then the measured run. Either `duration` seconds, or exactly `amount` requests
  * (for "every token once": `rotate.source` must hold more values than requests).
  *   rotate: { header, prefix, source: rotation(values), warmupSource?: rotation(values) }
+ * @param {LoadOptions} options
  */
 export async function loadRun({
   name,
@@ -145,6 +199,10 @@ export async function loadRun({
   };
 }
 
+/**
+ * @param {number} x
+ * @param {number} digits
+ */
 export function round(x, digits) {
   if (!Number.isFinite(x)) return x;
   const f = 10 ** digits;

@@ -1,3 +1,4 @@
+// @ts-check
 // Where does a route's time go? Starts the built API (pinned, as the benchmark does) with
 // --cpu-prof, loads one route with autocannon, stops the API and prints the functions with
 // the most self time. A development tool, not part of `npm run bench`:
@@ -7,15 +8,11 @@
 //   PROFILE_FLAGS="--trace-gc"    more node flags for the API (its output is printed at the end)
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startAuth0Emulator, startSalesforceEmulator } from '@portcullis/emulators';
 import { loadRun, rotation } from './load.mjs';
-import { API_FLAGS, apiEnv, pinningAvailable, pinSelf, startServer } from './servers.mjs';
+import { pinningAvailable, pinSelf, startServer } from './servers.mjs';
+import { API_FLAGS, API_MAIN, ROOT, apiEnv, startBenchEmulators } from './stack.mjs';
 import { CodeWaiter, ADA, loginBearer, makeSessions, mintTokens } from './tokens.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(here, '..', '..');
-const API_MAIN = path.join(ROOT, 'apps', 'api', 'dist', 'main.js');
 const OUT = path.join(ROOT, '.local', 'profiles');
 const [route = '/api/health/live', auth = 'none'] = process.argv.slice(2);
 const seconds = Number(process.env.PROFILE_SECONDS) || 5;
@@ -24,9 +21,8 @@ const profiling = process.env.PROFILE_CPU !== '0';
 mkdirSync(OUT, { recursive: true });
 const pin = pinningAvailable() && pinSelf();
 const codes = new CodeWaiter();
-const auth0 = await startAuth0Emulator({ port: 0, log: codes.log });
-codes.attach(auth0);
-const salesforce = await startSalesforceEmulator({ port: 0 });
+const emulators = await startBenchEmulators(codes);
+const { auth0 } = emulators;
 // Signing 20,000 tokens takes a while: before the API starts, so the profile is the run.
 const missTokens = auth === 'miss' ? mintTokens(auth0, 24_000) : [];
 const before = new Set(readdirSync(OUT));
@@ -39,13 +35,14 @@ const api = await startServer({
     ...(process.env.PROFILE_FLAGS ?? '').split(' ').filter(Boolean),
     API_MAIN,
   ],
-  env: apiEnv(auth0, salesforce),
+  env: apiEnv(emulators),
 });
 try {
+  /** @type {import('./load.mjs').LoadOptions} */
   const run = { name: `${route} (${auth})`, server: api, path: route, duration: seconds };
   if (auth === 'cookie') {
     const [cookie] = await makeSessions(api.url, codes, [ADA], 1);
-    run.headers = { cookie };
+    run.headers = { cookie: cookie ?? '' };
   } else if (auth === 'bearer') {
     run.headers = { authorization: `Bearer ${await loginBearer(auth0, codes, ADA)}` };
   } else if (auth === 'miss') {
@@ -59,6 +56,7 @@ try {
   const threads0 = threadCpu(api.pid);
   const result = await loadRun(run);
   const threads1 = threadCpu(api.pid);
+  /** @type {Map<string, number>} */
   const perThread = new Map();
   for (const [tid, { name, ticks }] of threads1) {
     const d = ticks - (threads0.get(tid)?.ticks ?? 0);
@@ -78,12 +76,16 @@ try {
 } finally {
   await api.stop();
   if (process.env.PROFILE_FLAGS) console.log(api.output());
-  await Promise.allSettled([auth0.stop(), salesforce.stop()]);
+  await emulators.stop();
 }
 
 if (!profiling) process.exit(0);
-/** utime+stime clock ticks (1/100 s) of every thread of `pid`, by tid, with its name. */
+/**
+ * utime+stime clock ticks (1/100 s) of every thread of `pid`, by tid, with its name.
+ * @param {number} pid
+ */
 function threadCpu(pid) {
+  /** @type {Map<string, { name: string, ticks: number }>} */
   const out = new Map();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
@@ -100,13 +102,19 @@ function threadCpu(pid) {
 
 const file = readdirSync(OUT).find((f) => !before.has(f) && f.endsWith('.cpuprofile'));
 if (!file) throw new Error('no profile was written');
+/**
+ * @typedef {{ id: number, callFrame: { functionName: string, url: string, lineNumber: number } }} ProfileNode
+ */
+/** @type {{ nodes: ProfileNode[], samples: number[], timeDeltas: number[] }} */
 const profile = JSON.parse(readFileSync(path.join(OUT, file), 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+/** @type {Map<string, number>} */
 const self = new Map();
 const dt = profile.timeDeltas;
 let total = 0;
 profile.samples.forEach((id, i) => {
   const n = byId.get(id);
+  if (!n) return;
   const f = n.callFrame;
   const where = f.url
     ? `${f.url.replace(/^.*node_modules\//, '').replace(ROOT, '')}:${f.lineNumber + 1}`

@@ -1,3 +1,4 @@
+// @ts-check
 // The shared-state runs (issue 11): a real redis-server (Debian's package) started here on a
 // free loopback port without persistence, and two API instances on it. Measured: /api/me with
 // a cookie against health on a Redis-backed instance (the hot path must stay in process), how
@@ -9,6 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { quantile, round } from './load.mjs';
 import { freePort } from './servers.mjs';
 
+/** @typedef {Awaited<ReturnType<typeof revocationPropagation>>} Propagation */
+
 export function redisAvailable() {
   return (
     spawnSync('sh', ['-c', 'command -v redis-server && command -v redis-cli'], {
@@ -17,6 +20,10 @@ export function redisAvailable() {
   );
 }
 
+/**
+ * @param {number} port
+ * @param {...string} args
+ */
 function cli(port, ...args) {
   const out = spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`redis-cli ${args.join(' ')}: ${out.stderr}`);
@@ -55,6 +62,10 @@ export async function startRedisServer() {
   };
 }
 
+/**
+ * @param {string} url
+ * @param {string} cookie
+ */
 async function status(url, cookie, method = 'GET') {
   const res = await fetch(url, { method, headers: { cookie }, signal: AbortSignal.timeout(5000) });
   await res.arrayBuffer();
@@ -64,9 +75,14 @@ async function status(url, cookie, method = 'GET') {
 /**
  * For each session: used on B (so B has it cached), logged out on A, then B polled until it
  * refuses the cookie. Milliseconds from the logout's answer to B's first 401.
+ * @param {{ url: string }} a
+ * @param {{ url: string }} b
+ * @param {string[]} cookies
  */
 export async function revocationPropagation(a, b, cookies) {
+  /** @type {number[]} */
   const samples = [];
+  /** @type {string[]} */
   const failures = [];
   for (const cookie of cookies) {
     if ((await status(`${b.url}/api/me`, cookie)) !== 200) {

@@ -1,3 +1,4 @@
+// @ts-check
 // The API's own cost per request, route by route, without sockets: the built app in this
 // process, requests through Fastify's inject (the same router, hooks, Nest pipeline and
 // guard as a real request), many thousands of them interleaved in rounds. Loopback load in
@@ -6,26 +7,18 @@
 //   npm run route-cost -w @portcullis/bench            (ROUTE_COST_N=20000 per route and round)
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startAuth0Emulator, startSalesforceEmulator } from '@portcullis/emulators';
-import { apiEnv } from './servers.mjs';
+import { apiEnv, loadApi, startBenchEmulators } from './stack.mjs';
 import { ADA, CodeWaiter, loginBearer, mintTokens } from './tokens.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const API_DIST = path.resolve(here, '..', '..', 'apps', 'api', 'dist');
-const { createApp } = require(path.join(API_DIST, 'app.js'));
-const { loadConfig } = require(path.join(API_DIST, 'config', 'config.js'));
+const { createApp, loadConfig } = await loadApi();
 const N = Number(process.env.ROUTE_COST_N) || 20_000;
 const ROUNDS = 3;
 
 const codes = new CodeWaiter();
-const auth0 = await startAuth0Emulator({ port: 0, log: codes.log });
-codes.attach(auth0);
-const salesforce = await startSalesforceEmulator({ port: 0 });
-const config = loadConfig(apiEnv(auth0, salesforce));
+const emulators = await startBenchEmulators(codes);
+const { auth0 } = emulators;
+const config = loadConfig(apiEnv(emulators));
 const app = await createApp(config, {
   logSink: (line) => {
     if (process.env.ROUTE_COST_LOG) console.error(line);
@@ -35,6 +28,17 @@ await app.init();
 const fastify = app.getHttpAdapter().getInstance();
 await fastify.ready();
 
+/**
+ * @typedef {object} InjectOptions
+ * @property {string} url
+ * @property {string} [method]
+ * @property {unknown} [payload]
+ * @property {Record<string, string>} [headers]
+ */
+/**
+ * @param {InjectOptions} options
+ * @returns {Promise<{ statusCode: number, body: string, cookies: Array<{ name: string, value: string }> }>}
+ */
 async function inject(options) {
   const res = await fastify.inject(options);
   if (res.statusCode >= 300) throw new Error(`${options.url}: ${res.statusCode} ${res.body}`);
@@ -66,6 +70,15 @@ let nextDistinct = 0;
 // close before the first request (one would otherwise be reused dead, and fail a key fetch).
 await new Promise((resolve) => setTimeout(resolve, 100));
 
+/**
+ * @typedef {object} Route
+ * @property {string} name
+ * @property {string} url
+ * @property {() => Record<string, string>} headers
+ * @property {number} [n] requests per round (default N)
+ * @property {number} [warmup] requests before each round (default 500)
+ */
+/** @type {Route[]} */
 const routes = [
   { name: 'health (public)', url: '/api/health/live', headers: () => ({}) },
   { name: 'greeting, cookie', url: '/api/greeting', headers: () => ({ cookie }) },
@@ -79,7 +92,7 @@ const routes = [
   {
     name: 'greeting, new Bearer each time (miss)',
     url: '/api/greeting',
-    headers: () => ({ authorization: `Bearer ${distinct[nextDistinct++]}` }),
+    headers: () => ({ authorization: `Bearer ${distinct[nextDistinct++] ?? ''}` }),
     n: MISS_N,
     warmup: 200,
   },
@@ -109,8 +122,9 @@ async function startProfiler() {
     await session.post('Profiler.start');
   }
   return {
+    /** @param {string} name */
     async stop(name) {
-      const base = path.join(profileDir, name.replace(/[^a-z0-9]+/gi, '-'));
+      const base = path.join(profileDir ?? '.', name.replace(/[^a-z0-9]+/gi, '-'));
       if (heap) {
         const { profile } = await session.post('HeapProfiler.stopSampling');
         writeFileSync(`${base}.heapprofile`, JSON.stringify(profile));
@@ -122,6 +136,7 @@ async function startProfiler() {
     },
   };
 }
+/** @type {Map<string, number[]>} */
 const results = new Map(routes.map((r) => [r.name, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const route of routes) {
@@ -134,11 +149,12 @@ for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < n; i++) await inject({ url: route.url, headers: route.headers() });
     const cpu = process.cpuUsage(cpu0);
     if (profiler) await profiler.stop(route.name);
-    results.get(route.name).push((cpu.user + cpu.system) / n);
+    results.get(route.name)?.push((cpu.user + cpu.system) / n);
   }
 }
-const best = (name) => Math.min(...results.get(name));
-const base = best(routes[0].name);
+/** @param {string} name */
+const best = (name) => Math.min(...(results.get(name) ?? []));
+const base = best(routes[0]?.name ?? '');
 console.log(`CPU µs per request (best of ${ROUNDS} rounds of ${N}), and above health:`);
 for (const route of routes) {
   const us = best(route.name);
@@ -147,4 +163,4 @@ for (const route of routes) {
   );
 }
 await app.close();
-await Promise.allSettled([auth0.stop(), salesforce.stop()]);
+await emulators.stop();

@@ -1,3 +1,4 @@
+// @ts-check
 // Child processes under test: spawning (pinned to their own core when taskset exists),
 // waiting for the first 200, and reading their CPU time and RSS from /proc.
 import { spawn, spawnSync } from 'node:child_process';
@@ -6,6 +7,20 @@ import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * @typedef {object} Server A server under test in a child process.
+ * @property {string} name
+ * @property {string} url http://127.0.0.1:PORT
+ * @property {number} port
+ * @property {number} pid
+ * @property {import('node:child_process').ChildProcess} child
+ * @property {number} readyMs from spawn to the first 200 on its ready path
+ * @property {() => string} output its last lines of output
+ * @property {() => number} cpuMicros its CPU time so far (µs)
+ * @property {() => number} rssKb its resident set size (kB)
+ * @property {() => Promise<void>} stop
+ */
 
 /** The core the servers run on; the bench process (load generator, emulators) takes core 0. */
 export const SERVER_CORE = 1;
@@ -37,14 +52,18 @@ export async function freePort() {
   const server = createServer();
   await new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(0, '127.0.0.1', () => resolve(undefined));
   });
-  const { port } = server.address();
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
 
-/** User + system CPU time of a process so far, in microseconds (from /proc/<pid>/stat). */
+/**
+ * User + system CPU time of a process so far, in microseconds (from /proc/<pid>/stat).
+ * @param {number} pid
+ */
 export function cpuMicros(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
@@ -54,14 +73,21 @@ export function cpuMicros(pid) {
   return (ticks * 1e6) / CLK_TCK;
 }
 
-/** Resident set size of a process in kB (VmRSS from /proc/<pid>/status). */
+/**
+ * Resident set size of a process in kB (VmRSS from /proc/<pid>/status).
+ * @param {number} pid
+ */
 export function rssKb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   return m ? Number(m[1]) : NaN;
 }
 
-/** Polls `url` until it answers 200; returns the milliseconds since `since`. Bounded. */
+/**
+ * Polls `url` until it answers 200; returns the milliseconds since `since`. Bounded.
+ * @param {string} url
+ * @param {{ since?: number, timeoutMs?: number, child?: import('node:child_process').ChildProcess }} [options]
+ */
 export async function waitForOk(
   url,
   { since = performance.now(), timeoutMs = 20_000, child } = {},
@@ -88,6 +114,8 @@ export async function waitForOk(
  * Spawns `node <args>` (through `taskset -c 1` when pinning), on a free loopback port given
  * as PORT, and waits for `readyPath` to answer 200. Keeps the last lines of its output for
  * error reports.
+ * @param {{ name: string, args: string[], env: Record<string, string>, pin: boolean, readyPath?: string }} options
+ * @returns {Promise<Server>}
  */
 export async function startServer({ name, args, env, pin, readyPath = '/api/health/live' }) {
   const port = await freePort();
@@ -98,7 +126,9 @@ export async function startServer({ name, args, env, pin, readyPath = '/api/heal
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  /** @type {string[]} */
   const tail = [];
+  /** @param {Buffer} chunk */
   const keep = (chunk) => {
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line) continue;
@@ -109,27 +139,34 @@ export async function startServer({ name, args, env, pin, readyPath = '/api/heal
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
-  const server = {
-    name,
-    url,
-    port,
-    pid: child.pid,
-    child,
-    output: () => tail.join('\n'),
-    cpuMicros: () => cpuMicros(child.pid),
-    rssKb: () => rssKb(child.pid),
-    stop: () => stopChild(child),
-  };
+  const pid = child.pid ?? 0;
+  const output = () => tail.join('\n');
+  const stop = () => stopChild(child);
   try {
-    server.readyMs = await waitForOk(url + readyPath, { since: spawnedAt, child });
+    const readyMs = await waitForOk(url + readyPath, { since: spawnedAt, child });
+    return {
+      name,
+      url,
+      port,
+      pid,
+      child,
+      readyMs,
+      output,
+      cpuMicros: () => cpuMicros(pid),
+      rssKb: () => rssKb(pid),
+      stop,
+    };
   } catch (err) {
-    await server.stop();
-    throw new Error(`${name} did not start: ${err.message}\n${server.output()}`, { cause: err });
+    await stop();
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`${name} did not start: ${message}\n${output()}`, { cause: err });
   }
-  return server;
 }
 
-/** SIGTERM, then SIGKILL after 3 s; resolves once the child has exited. */
+/**
+ * SIGTERM, then SIGKILL after 3 s; resolves once the child has exited.
+ * @param {import('node:child_process').ChildProcess} child
+ */
 export async function stopChild(child) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -137,31 +174,4 @@ export async function stopChild(child) {
   const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
   await exited;
   clearTimeout(timer);
-}
-
-/** How the API runs, as `npm start` runs it: a small young generation and a capped old one
- * keep V8 from holding on to hundreds of MB of heap pages (README, "Performance"). */
-export const API_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=384'];
-
-/** The API's environment against the emulators, quiet, with the abuse limits out of the way. */
-export function apiEnv(auth0, salesforce) {
-  return {
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'warn',
-    AUTH0_DOMAIN: auth0.domain,
-    AUTH0_CLIENT_ID: auth0.clientId,
-    AUTH0_CLIENT_SECRET: auth0.clientSecret,
-    AUTH0_AUDIENCE: auth0.audience,
-    SALESFORCE_LOGIN_URL: salesforce.url,
-    SALESFORCE_CLIENT_ID: 'portcullis-dev',
-    SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
-    SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
-    // The abuse limits would stop the benchmark; they are not what is measured here.
-    CODE_RESEND_SECONDS: '0',
-    CODES_PER_EMAIL_PER_HOUR: '1000000',
-    STARTS_PER_IP_PER_HOUR: '100000', // the API's maximum for this setting
-    STARTS_GLOBAL_PER_MINUTE: '1000000',
-    FAILED_CODES_PER_EMAIL: '1000000',
-    FAILED_CODES_PER_IP_PER_HOUR: '1000000',
-  };
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // Run (5): the full sign-in (start, code from the outbox, verify) against zero-latency
 // emulators. First serially (the unloaded latency), then with concurrent clients for a
 // bounded time (throughput and latency under load), each client with its own eligible
@@ -7,8 +8,18 @@ import { performance } from 'node:perf_hooks';
 import { quantile, round } from './load.mjs';
 import { signIn } from './tokens.mjs';
 
-/** Creates `n` eligible contacts in the Salesforce emulator; returns their addresses. */
+/** @typedef {import('./tokens.mjs').CodeWaiter} CodeWaiter */
+/** @typedef {Pick<import('./servers.mjs').Server, 'url' | 'cpuMicros'>} SignInServer */
+/** @typedef {Awaited<ReturnType<typeof loop>>} SignInLoop */
+/** @typedef {Awaited<ReturnType<typeof signInRun>>} SignInResult */
+
+/**
+ * Creates `n` eligible contacts in the Salesforce emulator; returns their addresses.
+ * @param {import('@portcullis/emulators').SalesforceEmulator} salesforce
+ * @param {number} n
+ */
 export function benchContacts(salesforce, n, prefix = 'bench.user') {
+  /** @type {string[]} */
   const emails = [];
   for (let i = 0; i < n; i++) {
     const email = `${prefix}${i}@example.com`;
@@ -24,8 +35,13 @@ export function benchContacts(salesforce, n, prefix = 'bench.user') {
   return emails;
 }
 
+/**
+ * @param {{ server: SignInServer, codes: CodeWaiter, emails: string[], seconds: number, maxPerClient: number }} options
+ */
 async function loop({ server, codes, emails, seconds, maxPerClient }) {
+  /** @type {Array<Awaited<ReturnType<typeof signIn>>>} */
   const samples = [];
+  /** @type {string[]} */
   const failures = [];
   const deadline = performance.now() + seconds * 1000;
   const cpu0 = server.cpuMicros();
@@ -36,7 +52,7 @@ async function loop({ server, codes, emails, seconds, maxPerClient }) {
         try {
           samples.push(await signIn(server.url, codes, email));
         } catch (err) {
-          failures.push(err.message);
+          failures.push(err instanceof Error ? err.message : String(err));
           if (failures.length > 20) return;
         }
       }
@@ -44,6 +60,7 @@ async function loop({ server, codes, emails, seconds, maxPerClient }) {
   );
   const wall = (performance.now() - t0) / 1000;
   const cpu = server.cpuMicros() - cpu0;
+  /** @param {'totalMs' | 'startMs' | 'codeWaitMs' | 'verifyMs'} key */
   const pick = (key) => Float64Array.from(samples, (s) => s[key]).sort();
   const total = pick('totalMs');
   return {
@@ -63,6 +80,9 @@ async function loop({ server, codes, emails, seconds, maxPerClient }) {
   };
 }
 
+/**
+ * @param {{ server: SignInServer, codes: CodeWaiter, emails: string[], seconds?: number, concurrency?: number }} options
+ */
 export async function signInRun({ server, codes, emails, seconds = 10, concurrency = 10 }) {
   // Warm-up: every address once (first Auth0 login creates the user; eligibility cache).
   await loop({ server, codes, emails: emails.slice(0, concurrency), seconds: 5, maxPerClient: 1 });

@@ -1,3 +1,4 @@
+// @ts-check
 // SPA numbers, from the wire in headless Chromium: the gzip size of the JS and CSS the first
 // load of /login fetches (entry, preloads, stylesheets and the lazily loaded login chunk),
 // and how many /api/me requests 10 in-app navigations between guarded routes make after
@@ -31,6 +32,27 @@ const ARGS = [
 ];
 const STEP_MS = 10_000;
 
+/** @typedef {import('playwright-core').Page} Page */
+/** @typedef {import('./tokens.mjs').CodeWaiter} CodeWaiter */
+/**
+ * @typedef {object} LoadedFile A script or stylesheet of the first load.
+ * @property {'js' | 'css'} type
+ * @property {string} file
+ * @property {boolean} beforeForm
+ * @property {number} rawBytes
+ * @property {number} gzipBytes
+ */
+/** @typedef {Awaited<ReturnType<typeof measureFirstLoad>>} FirstLoad */
+/** @typedef {Awaited<ReturnType<typeof measureNavigations>> | { error: string }} Navigation */
+/**
+ * @typedef {{ available: false, reason: string }
+ *   | { available: true, firstLoad: FirstLoad, navigation: Navigation }} SpaResult
+ */
+
+/**
+ * @param {{ apiUrl: string, codes: CodeWaiter, email?: string }} options
+ * @returns {Promise<SpaResult>}
+ */
 export async function measureSpa({ apiUrl, codes, email = ADA }) {
   if (!existsSync(CHROMIUM)) return { available: false, reason: `${CHROMIUM} not found` };
   if (!existsSync(path.join(WEB_DIST, 'index.html'))) {
@@ -59,11 +81,13 @@ export async function measureSpa({ apiUrl, codes, email = ADA }) {
     page.setDefaultTimeout(STEP_MS);
     const firstLoad = await measureFirstLoad(page, apiUrl);
     // The SPA may still be changing: a failed sign-in or navigation leaves the sizes standing.
+    /** @type {Navigation} */
     let navigation;
     try {
       navigation = await measureNavigations(page, apiUrl, codes, email);
     } catch (err) {
-      navigation = { error: err.message.split('\n')[0] };
+      const message = err instanceof Error ? err.message : String(err);
+      navigation = { error: message.split('\n')[0] ?? '' };
     }
     return { available: true, firstLoad, navigation };
   } finally {
@@ -76,10 +100,14 @@ export async function measureSpa({ apiUrl, codes, email = ADA }) {
  * Every script and stylesheet the first load of /login fetches, gzipped (level 9): those
  * fetched by the time the login form shows, and those fetched after it until the network is
  * idle (e.g. a chunk the first API call imports lazily).
+ * @param {Page} page
+ * @param {string} apiUrl
  */
 async function measureFirstLoad(page, apiUrl) {
+  /** @type {Array<Promise<LoadedFile>>} */
   const pending = [];
   let formShown = false;
+  /** @param {import('playwright-core').Response} response */
   const onResponse = (response) => {
     const type = response.request().resourceType();
     if (type !== 'script' && type !== 'stylesheet') return;
@@ -101,11 +129,18 @@ async function measureFirstLoad(page, apiUrl) {
   await page.waitForLoadState('networkidle');
   page.off('response', onResponse);
   const files = await Promise.all(pending);
+  /**
+   * @param {'js' | 'css'} type
+   * @param {'rawBytes' | 'gzipBytes'} key
+   * @param {(f: LoadedFile) => boolean} [only]
+   */
   const sum = (type, key, only = () => true) =>
     files.filter((f) => f.type === type && only(f)).reduce((total, f) => total + f[key], 0);
+  /** @param {LoadedFile} f */
   const early = (f) => f.beforeForm;
   // apps/web loads the zod schemas (contract-*.js) once the login page is on screen and the
   // browser is idle (src/api/contract.ts): not part of what paints /login.
+  /** @param {LoadedFile} f */
   const forPaint = (f) => !/\/contract-[^/]+\.js$/.test(f.file);
   return {
     files,
@@ -122,6 +157,10 @@ async function measureFirstLoad(page, apiUrl) {
  * Signs in through the UI, then navigates 10 times between guarded routes, by clicking the
  * app's own links when it has at least two (client-side navigations), else by full page
  * loads; counts /api/me requests during those 10 navigations.
+ * @param {Page} page
+ * @param {string} apiUrl
+ * @param {CodeWaiter} codes
+ * @param {string} email
  */
 async function measureNavigations(page, apiUrl, codes, email) {
   const known = codes.count(email);
@@ -136,15 +175,19 @@ async function measureNavigations(page, apiUrl, codes, email) {
 
   const guarded = await guardedLinks(page);
   let meRequests = 0;
+  /** @param {import('playwright-core').Request} request */
   const onRequest = (request) => {
     if (new URL(request.url()).pathname === '/api/me') meRequests += 1;
   };
   page.on('request', onRequest);
+  /** @type {string[]} */
   const visited = [];
   try {
     for (let i = 0; i < 10; i++) {
       if (guarded.length >= 2) {
-        const target = guarded[(i + 1) % guarded.length];
+        const target = /** @type {{ name: string, path: string }} */ (
+          guarded[(i + 1) % guarded.length]
+        );
         await page
           .getByRole('navigation')
           .getByRole('link', { name: target.name, exact: true })
@@ -173,13 +216,22 @@ async function measureNavigations(page, apiUrl, codes, email) {
   };
 }
 
-/** Same-origin links in the app's navigation landmarks, other than /login. */
+/**
+ * Same-origin links in the app's navigation landmarks, other than /login.
+ * @param {Page} page
+ */
 async function guardedLinks(page) {
   const links = await page
     .getByRole('navigation')
     .getByRole('link')
-    .evaluateAll((anchors) => anchors.map((a) => ({ name: a.textContent.trim(), href: a.href })));
+    .evaluateAll((anchors) =>
+      anchors.map((a) => ({
+        name: (a.textContent ?? '').trim(),
+        href: /** @type {HTMLAnchorElement} */ (a).href,
+      })),
+    );
   const seen = new Set();
+  /** @type {Array<{ name: string, path: string }>} */
   const out = [];
   for (const { name, href } of links) {
     const url = new URL(href);

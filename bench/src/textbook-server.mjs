@@ -1,3 +1,4 @@
+// @ts-check
 // The textbook reference server, for side-by-side ratios: Nest on the Express adapter,
 // @nestjs/passport + passport-jwt + jwks-rsa's passportJwtSecret (as in Auth0's NestJS
 // quickstart and Nest's authentication guide), a global AuthGuard('jwt') with a @Public()
@@ -19,13 +20,23 @@ if (!PORT || !JWKS_URI || !AUTH0_ISSUER || !AUTH0_AUDIENCE) {
   process.exit(1);
 }
 
-/** Applies a method decorator the way TypeScript's __decorate does. */
+/**
+ * Applies a method decorator the way TypeScript's __decorate does.
+ * @param {Function} Class
+ * @param {string} name
+ * @param {...MethodDecorator} decorators
+ */
 function decorateMethod(Class, name, ...decorators) {
   const descriptor = Object.getOwnPropertyDescriptor(Class.prototype, name);
+  if (!descriptor) throw new Error(`${Class.name} has no method ${name}`);
   for (const decorate of decorators.reverse()) decorate(Class.prototype, name, descriptor);
 }
 
-/** What `emitDecoratorMetadata` would record for constructor injection. */
+/**
+ * What `emitDecoratorMetadata` would record for constructor injection.
+ * @param {Function} Class
+ * @param {unknown[]} [paramTypes]
+ */
 function injectable(Class, paramTypes = []) {
   Injectable()(Class);
   Reflect.defineMetadata('design:paramtypes', paramTypes, Class);
@@ -41,7 +52,7 @@ class JwtStrategy extends PassportStrategy(Strategy) {
         cache: true,
         rateLimit: true,
         jwksRequestsPerMinute: 5,
-        jwksUri: JWKS_URI,
+        jwksUri: /** @type {string} */ (JWKS_URI),
       }),
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       audience: AUTH0_AUDIENCE,
@@ -50,6 +61,7 @@ class JwtStrategy extends PassportStrategy(Strategy) {
     });
   }
 
+  /** @param {unknown} payload */
   validate(payload) {
     return payload;
   }
@@ -57,11 +69,16 @@ class JwtStrategy extends PassportStrategy(Strategy) {
 injectable(JwtStrategy);
 
 class JwtAuthGuard extends AuthGuard('jwt') {
+  /** @param {Reflector} reflector */
   constructor(reflector) {
     super();
     this.reflector = reflector;
   }
 
+  /**
+   * @override
+   * @param {import('@nestjs/common').ExecutionContext} context
+   */
   canActivate(context) {
     const isPublic = this.reflector.getAllAndOverride(IS_PUBLIC, [
       context.getHandler(),
@@ -74,6 +91,7 @@ class JwtAuthGuard extends AuthGuard('jwt') {
 injectable(JwtAuthGuard, [Reflector]);
 
 class MeController {
+  /** @param {{ user: unknown }} req */
   me(req) {
     return req.user;
   }

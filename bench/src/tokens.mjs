@@ -1,3 +1,4 @@
+// @ts-check
 // Credentials for the load runs: session cookies from the API's real sign-in flow, Bearer
 // tokens from logging in against the Auth0 emulator directly, and many distinct valid
 // tokens signed by the emulator's key.
@@ -7,6 +8,8 @@ import { performance } from 'node:perf_hooks';
 export const ADA = 'ada.lovelace@example.com';
 export const GRACE = 'grace.hopper@example.com';
 
+/** @typedef {import('@portcullis/emulators').Auth0Emulator} Auth0Emulator */
+
 /**
  * Knows when the Auth0 emulator sends a code. The emulator's `log` option is called
  * synchronously right after a code lands in the outbox, so waiting costs no polling delay.
@@ -14,13 +17,20 @@ export const GRACE = 'grace.hopper@example.com';
  * growing); the code itself is always read from `auth0.outbox(email)`, newest first.
  */
 export class CodeWaiter {
+  /** @type {Map<string, number>} */
   #sent = new Map();
+  /** @type {Map<string, Array<() => void>>} */
   #waiters = new Map();
+  /** @type {Auth0Emulator | undefined} */
+  auth0;
 
-  /** Pass as `log` to startAuth0Emulator. */
+  /**
+   * Pass as `log` to startAuth0Emulator.
+   * @param {string} line
+   */
   log = (line) => {
     const m = /^\[auth0-emulator\] code for (\S+):/.exec(line);
-    if (!m) return;
+    if (!m?.[1]) return;
     const email = m[1].toLowerCase();
     this.#sent.set(email, (this.#sent.get(email) ?? 0) + 1);
     const waiters = this.#waiters.get(email) ?? [];
@@ -28,17 +38,26 @@ export class CodeWaiter {
     for (const wake of waiters) wake();
   };
 
+  /** @param {Auth0Emulator} auth0 */
   attach(auth0) {
     this.auth0 = auth0;
     return this;
   }
 
-  /** How many codes `email` has been sent so far; pass to `next` after asking for one more. */
+  /**
+   * How many codes `email` has been sent so far; pass to `next` after asking for one more.
+   * @param {string} email
+   */
   count(email) {
     return this.#sent.get(email.toLowerCase()) ?? 0;
   }
 
-  /** The newest code once `email` has been sent more than `known`; bounded by `timeoutMs`. */
+  /**
+   * The newest code once `email` has been sent more than `known`; bounded by `timeoutMs`.
+   * @param {string} email
+   * @param {number} known
+   * @returns {Promise<string>}
+   */
   async next(email, known, timeoutMs = 5000) {
     const key = email.toLowerCase();
     const deadline = performance.now() + timeoutMs;
@@ -46,7 +65,7 @@ export class CodeWaiter {
       const left = deadline - performance.now();
       if (left <= 0) throw new Error(`no code for ${email} within ${timeoutMs} ms`);
       // Woken by the log hook; the timer is only a fallback.
-      await new Promise((resolve) => {
+      await new Promise((/** @type {(value?: unknown) => void} */ resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 200));
         const list = this.#waiters.get(key) ?? [];
         list.push(() => {
@@ -56,12 +75,16 @@ export class CodeWaiter {
         this.#waiters.set(key, list);
       });
     }
-    const newest = this.auth0.outbox(email)[0];
+    const newest = this.auth0?.outbox(email)[0];
     if (!newest) throw new Error(`the outbox has no code for ${email}`);
     return newest.code;
   }
 }
 
+/**
+ * @param {string} url
+ * @param {unknown} body
+ */
 async function postJson(url, body) {
   const res = await fetch(url, {
     method: 'POST',
@@ -75,6 +98,9 @@ async function postJson(url, body) {
 /**
  * One sign-in through the API (start, code from the outbox, verify). Returns the session
  * cookie as a `Cookie` header value, and how long each half took (ms).
+ * @param {string} apiUrl
+ * @param {CodeWaiter} codes
+ * @param {string} email
  */
 export async function signIn(apiUrl, codes, email) {
   const known = codes.count(email);
@@ -93,7 +119,7 @@ export async function signIn(apiUrl, codes, email) {
   const t3 = performance.now();
   const cookie = verify.res.headers
     .getSetCookie()
-    .map((line) => line.split(';')[0].trim())
+    .map((line) => (line.split(';')[0] ?? '').trim())
     .filter((pair) => pair.indexOf('=') > 0 && !pair.endsWith('='))
     .join('; ');
   if (!cookie) throw new Error('verify set no cookie');
@@ -104,8 +130,13 @@ export async function signIn(apiUrl, codes, email) {
  * `count` distinct sessions, signing in alternately as each of `emails` (one chain per
  * address: a new code supersedes the previous one, so one address cannot sign in twice at
  * once).
+ * @param {string} apiUrl
+ * @param {CodeWaiter} codes
+ * @param {string[]} emails
+ * @param {number} count
  */
 export async function makeSessions(apiUrl, codes, emails, count) {
+  /** @type {string[]} */
   const cookies = [];
   let next = 0;
   await Promise.all(
@@ -119,7 +150,13 @@ export async function makeSessions(apiUrl, codes, emails, count) {
   return cookies;
 }
 
-/** An access token from logging in against the Auth0 emulator directly (a native client). */
+/**
+ * An access token from logging in against the Auth0 emulator directly (a native client).
+ * @param {Auth0Emulator} auth0
+ * @param {CodeWaiter} codes
+ * @param {string} email
+ * @returns {Promise<string>}
+ */
 export async function loginBearer(auth0, codes, email, scope = 'openid email') {
   const known = codes.count(email);
   const start = await postJson(`${auth0.url}/passwordless/start`, {
@@ -145,9 +182,14 @@ export async function loginBearer(auth0, codes, email, scope = 'openid email') {
   return JSON.parse(token.text).access_token;
 }
 
-/** `n` distinct valid access tokens (distinct `jti`), signed by the emulator. */
+/**
+ * `n` distinct valid access tokens (distinct `jti`), signed by the emulator.
+ * @param {Auth0Emulator} auth0
+ * @param {number} n
+ */
 export function mintTokens(auth0, n) {
   const now = Math.floor(Date.now() / 1000);
+  /** @type {string[]} */
   const tokens = new Array(n);
   const salt = randomBytes(8).toString('hex');
   // One real, eligible person (the API's Salesforce gate for Bearer tokens asks /userinfo
@@ -171,13 +213,16 @@ export function mintTokens(auth0, n) {
 /**
  * One raw RS256 verify (RSA-2048, SHA-256) with `crypto.verify` on a prepared KeyObject —
  * the floor for verifying a token that is not cached. Microseconds per op over `ops` ops.
+ * @param {Auth0Emulator} auth0
  */
 export async function rawVerifyMicros(auth0, ops = 20_000) {
-  const token = mintTokens(auth0, 1)[0];
-  const [h, p, s] = token.split('.');
+  const token = mintTokens(auth0, 1)[0] ?? '';
+  const [h = '', p = '', s = ''] = token.split('.');
   const { kid } = JSON.parse(Buffer.from(h, 'base64url').toString('utf8'));
   const res = await fetch(`${auth0.url}/.well-known/jwks.json`);
-  const jwk = (await res.json()).keys.find((k) => k.kid === kid);
+  /** @type {{ keys: Array<import('node:crypto').JsonWebKey & { kid: string }> }} */
+  const jwks = await res.json();
+  const jwk = jwks.keys.find((k) => k.kid === kid);
   if (!jwk) throw new Error(`kid ${kid} not in the JWKS`);
   const key = createPublicKey({ key: jwk, format: 'jwk' });
   const data = Buffer.from(`${h}.${p}`);

@@ -1,3 +1,4 @@
+// @ts-check
 // Flood benchmark (abuse-resistance issue): start requests, each from a new address and a new
 // client IP (IPv6 documentation prefixes in X-Forwarded-For behind a trusted loopback proxy),
 // at the default limits, well past the bound of the limits' store (200,000 keys). Every
@@ -5,15 +6,15 @@
 // requests: throughput, the answers, the store's size, and the latency of GET
 // /api/health/live probed alongside. Both should stay flat once the store is full.
 // The server (built API + emulators) runs in a child process; this process only loads it.
-//   npm run bench:flood -w @portcullis/api      (after npm run build)
+//   npm run bench:flood -w @portcullis/bench      (after npm run build)
 //   FLOOD_REQUESTS=300000 FLOOD_CONCURRENCY=16 FLOOD_WINDOW=25000 FLOOD_MAX_SECONDS=600 \
-//     npm run bench:flood -w @portcullis/api
-import { createRequire } from 'node:module';
+//     npm run bench:flood -w @portcullis/bench
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { startAuth0Emulator, startSalesforceEmulator } from '@portcullis/emulators';
+import { quantile } from './load.mjs';
+import { baseEnv, loadApi, portOf, startBenchEmulators } from './stack.mjs';
 
 const TOTAL = Number(process.env.FLOOD_REQUESTS ?? 300_000);
 const CONCURRENCY = Number(process.env.FLOOD_CONCURRENCY ?? 16);
@@ -22,31 +23,17 @@ const PROBE_MS = 50;
 /** A bound on the run's time as well as its count: a collapsed server must not hold it up. */
 const MAX_SECONDS = Number(process.env.FLOOD_MAX_SECONDS ?? 600);
 
+/** The server child: both emulators and the built API; prints its port, then the store's size. */
 async function serve() {
-  const require = createRequire(import.meta.url);
-  const { createApp } = require('../dist/app.js');
-  const { loadConfig } = require('../dist/config/config.js');
-  const { CounterStore } = require('../dist/abuse/counter-store.js');
-  const auth0 = await startAuth0Emulator({ port: 0, log: () => {} });
-  const salesforce = await startSalesforceEmulator({ port: 0 });
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    AUTH0_DOMAIN: auth0.domain,
-    AUTH0_CLIENT_ID: auth0.clientId,
-    AUTH0_CLIENT_SECRET: auth0.clientSecret,
-    AUTH0_AUDIENCE: auth0.audience,
-    SALESFORCE_LOGIN_URL: salesforce.url,
-    SALESFORCE_CLIENT_ID: 'portcullis-dev',
-    SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
-    SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
-    TRUST_PROXY: 'loopback',
-    // The defaults of every limit: the flood meets them as it would in production.
-  });
+  const emulators = await startBenchEmulators();
+  const { createApp, loadConfig, CounterStore } = await loadApi();
+  // The defaults of every limit: the flood meets them as it would in production.
+  const config = loadConfig(baseEnv(emulators, { LOG_LEVEL: 'silent', TRUST_PROXY: 'loopback' }));
   const app = await createApp(config, { logSink: () => {} });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  /** @type {{ size: number }} */
   const store = app.get(CounterStore);
-  console.log(JSON.stringify({ port: app.getHttpServer().address().port }));
+  console.log(JSON.stringify({ port: portOf(app.getHttpServer()) }));
   setInterval(() => console.log(JSON.stringify({ storeSize: store.size })), 250).unref();
 }
 
@@ -58,10 +45,11 @@ if (process.argv[2] === '--serve') {
 const child = spawn(process.execPath, [new URL(import.meta.url).pathname, '--serve'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-let port;
+let port = 0;
 let storeSize = 0;
-const ready = new Promise((resolve) => {
+const ready = new Promise((/** @type {(value?: unknown) => void} */ resolve) => {
   createInterface({ input: child.stdout }).on('line', (line) => {
+    /** @type {{ port?: number, storeSize?: number }} */
     const msg = JSON.parse(line);
     if (msg.port) {
       port = msg.port;
@@ -75,19 +63,29 @@ await ready;
 const floodAgent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 const probeAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
+/**
+ * @param {http.Agent} agent
+ * @param {string} method
+ * @param {string} path
+ * @param {string} [body]
+ * @param {http.OutgoingHttpHeaders} [headers]
+ * @returns {Promise<{ status: number, ms: number }>}
+ */
 function request(agent, method, path, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - t0 }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
     });
     req.on('error', reject);
     req.end(body);
   });
 }
 
+/** @param {number} n */
 const hex = (n) => n.toString(16);
+/** @param {number} i */
 function start(i) {
   const body = JSON.stringify({ email: `flood-${i}@example.com` });
   return request(floodAgent, 'POST', '/api/auth/passwordless/start', body, {
@@ -98,9 +96,7 @@ function start(i) {
   });
 }
 
-const quantile = (sorted, q) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN;
-
+/** @type {number[]} */
 let probes = [];
 let probing = true;
 const prober = (async () => {
@@ -111,10 +107,12 @@ const prober = (async () => {
   }
 })();
 
+/** @type {Array<Record<string, number | string>>} */
 const rows = [];
 let next = 0;
 let done = 0;
 let windowStart = performance.now();
+/** @type {Record<number, number>} */
 let statuses = {};
 const deadline = performance.now() + MAX_SECONDS * 1000;
 async function worker() {

@@ -1,3 +1,4 @@
+// @ts-check
 // Timing benchmark for no-enumeration (abuse-resistance issues): eligible, ineligible and
 // unknown addresses, interleaved in a random order per round, against the built API and
 // in-process emulators on loopback. Prints medians and p90s per class.
@@ -9,63 +10,53 @@
 //   0 ms and at 100 ms: every class pays the same Auth0 round trip.
 // The server (API + emulators) runs in a child process, so the measuring client shares no
 // event loop with it, as an attacker would not.
-//   npm run bench:timing -w @portcullis/api      (after npm run build)
-//   ROUNDS=200 VERIFY_ROUNDS=60 ONLY=verify npm run bench:timing -w @portcullis/api
-import { createRequire } from 'node:module';
+//   npm run bench:timing -w @portcullis/bench      (after npm run build)
+//   ROUNDS=200 VERIFY_ROUNDS=60 ONLY=verify npm run bench:timing -w @portcullis/bench
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { startAuth0Emulator, startSalesforceEmulator } from '@portcullis/emulators';
-
-const require = createRequire(import.meta.url);
-const { createApp } = require('../dist/app.js');
-const { loadConfig } = require('../dist/config/config.js');
+import { quantile } from './load.mjs';
+import { apiEnv, loadApi, portOf, startBenchEmulators } from './stack.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 200);
 const VERIFY_ROUNDS = Number(process.env.VERIFY_ROUNDS ?? 60);
 const ONLY = process.env.ONLY; // 'start' | 'verify' | undefined (both)
+/** @typedef {'eligible' | 'ineligible' | 'unknown'} AddressClass */
+/** @type {Record<AddressClass, string>} */
 const CLASSES = {
   eligible: 'ada.lovelace@example.com',
   ineligible: 'charles.babbage@example.com',
   unknown: 'nobody.at.all@example.com',
 };
+const CLASS_NAMES = /** @type {AddressClass[]} */ (Object.keys(CLASSES));
+/** @typedef {{ cacheSeconds: number, auth0LatencyMs: number }} ServerOptions */
+/** @typedef {Record<AddressClass, number[]>} Samples */
 
-function quantile(sorted, q) {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i];
-}
+/** @returns {Samples} */
+const noSamples = () => ({ eligible: [], ineligible: [], unknown: [] });
 
+/**
+ * The server child: both emulators and the built API, printing one JSON line when ready.
+ * @param {ServerOptions} options
+ */
 async function serve({ cacheSeconds, auth0LatencyMs }) {
-  const auth0 = await startAuth0Emulator({ port: 0, log: () => {} });
-  const salesforce = await startSalesforceEmulator({ port: 0 });
-  if (auth0LatencyMs) auth0.setFaults({ latencyMs: auth0LatencyMs });
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    AUTH0_DOMAIN: auth0.domain,
-    AUTH0_CLIENT_ID: auth0.clientId,
-    AUTH0_CLIENT_SECRET: auth0.clientSecret,
-    AUTH0_AUDIENCE: auth0.audience,
-    SALESFORCE_LOGIN_URL: salesforce.url,
-    SALESFORCE_CLIENT_ID: 'portcullis-dev',
-    SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
-    SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
-    ELIGIBILITY_CACHE_SECONDS: String(cacheSeconds),
-    // The limits would stop the benchmark; they are not what is measured here.
-    CODE_RESEND_SECONDS: '0',
-    CODES_PER_EMAIL_PER_HOUR: '1000000',
-    STARTS_PER_IP_PER_HOUR: '100000',
-    STARTS_GLOBAL_PER_MINUTE: '1000000',
-    FAILED_CODES_PER_EMAIL: '1000000',
-    FAILED_CODES_PER_IP_PER_HOUR: '1000000',
-  });
+  const emulators = await startBenchEmulators();
+  if (auth0LatencyMs) emulators.auth0.setFaults({ latencyMs: auth0LatencyMs });
+  const { createApp, loadConfig } = await loadApi();
+  const config = loadConfig(
+    apiEnv(emulators, { LOG_LEVEL: 'silent', ELIGIBILITY_CACHE_SECONDS: String(cacheSeconds) }),
+  );
   const app = await createApp(config, { logSink: () => {} });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  console.log(JSON.stringify({ port: app.getHttpServer().address().port, auth0: auth0.url }));
+  console.log(JSON.stringify({ port: portOf(app.getHttpServer()), auth0: emulators.auth0.url }));
 }
 
-/** Starts a server child process; returns its URLs and a stop function. */
+/**
+ * Starts a server child process; returns its URLs and a stop function.
+ * @param {ServerOptions} options
+ * @returns {Promise<{ api: string, auth0: string, stop: () => void }>}
+ */
 async function spawnServer(options) {
   const child = spawn(
     process.execPath,
@@ -77,6 +68,11 @@ async function spawnServer(options) {
   return { api: `http://127.0.0.1:${port}`, auth0, stop: () => child.kill() };
 }
 
+/**
+ * @param {string} url
+ * @param {unknown} body
+ * @returns {Promise<{ ms: number, status: number, code: string | undefined }>}
+ */
 async function post(url, body) {
   const t0 = performance.now();
   const res = await fetch(url, {
@@ -91,6 +87,10 @@ async function post(url, body) {
   return { ms, status: res.status, code };
 }
 
+/**
+ * @param {string} label
+ * @param {Samples} samples
+ */
 function table(label, samples) {
   const rows = Object.entries(samples).map(([k, v]) => {
     const sorted = [...v].sort((a, b) => a - b);
@@ -109,11 +109,17 @@ function table(label, samples) {
   return { label, rows, spreadMs: spread };
 }
 
-const shuffled = (keys) => [...keys].sort(() => Math.random() - 0.5);
+/** The classes in a random order. */
+const shuffled = () => [...CLASS_NAMES].sort(() => Math.random() - 0.5);
 
+/**
+ * @param {string} label
+ * @param {ServerOptions} options
+ */
 async function runStart(label, options) {
   const server = await spawnServer(options);
   const url = `${server.api}/api/auth/passwordless/start`;
+  /** @param {string} email */
   const start = async (email) => {
     const r = await post(url, { email });
     if (r.status !== 202) throw new Error(`start answered ${r.status}`);
@@ -122,9 +128,9 @@ async function runStart(label, options) {
   try {
     // Warm-up: connections, JIT, the Salesforce login.
     for (let i = 0; i < 20; i++) for (const email of Object.values(CLASSES)) await start(email);
-    const samples = Object.fromEntries(Object.keys(CLASSES).map((k) => [k, []]));
+    const samples = noSamples();
     for (let round = 0; round < ROUNDS; round++) {
-      for (const k of shuffled(Object.keys(CLASSES))) samples[k].push(await start(CLASSES[k]));
+      for (const k of shuffled()) samples[k].push(await start(CLASSES[k]));
     }
     return table(label, samples);
   } finally {
@@ -132,18 +138,30 @@ async function runStart(label, options) {
   }
 }
 
-/** The newest code the Auth0 emulator sent to `email`, once there are more than `known`. */
+/**
+ * The newest code the Auth0 emulator sent to `email`, once there are more than `known`.
+ * @param {{ auth0: string }} server
+ * @param {string} email
+ * @param {number} known
+ * @returns {Promise<{ code: string, count: number }>}
+ */
 async function codeFor(server, email, known) {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const res = await fetch(`${server.auth0}/__emulator/outbox?email=${encodeURIComponent(email)}`);
+    /** @type {{ messages: Array<{ code: string }> }} */
     const { messages } = await res.json();
-    if (messages.length > known) return { code: messages[0].code, count: messages.length };
+    const [newest] = messages;
+    if (newest && messages.length > known) return { code: newest.code, count: messages.length };
     if (Date.now() > deadline) throw new Error(`no code for ${email}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
 
+/**
+ * @param {string} label
+ * @param {ServerOptions} options
+ */
 async function runVerify(label, options) {
   const server = await spawnServer(options);
   const startUrl = `${server.api}/api/auth/passwordless/start`;
@@ -152,7 +170,7 @@ async function runVerify(label, options) {
   let sent = 0;
   /** A start per class (a fresh code or decoy each), then wrong codes that are wrong for sure. */
   const newRound = async () => {
-    for (const k of shuffled(Object.keys(CLASSES))) {
+    for (const k of shuffled()) {
       const r = await post(startUrl, { email: CLASSES[k] });
       if (r.status !== 202) throw new Error(`start answered ${r.status}`);
     }
@@ -160,10 +178,11 @@ async function runVerify(label, options) {
     sent = count;
     return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
   };
+  /** @param {Samples | undefined} samples */
   const round = async (samples) => {
     const wrong = await newRound();
     for (let attempt = 0; attempt < 3; attempt++) {
-      for (const k of shuffled(Object.keys(CLASSES))) {
+      for (const k of shuffled()) {
         const r = await post(verifyUrl, { email: CLASSES[k], code: wrong });
         const answer = `${r.status} ${r.code}`;
         if (answer !== EXPECTED[attempt])
@@ -174,7 +193,7 @@ async function runVerify(label, options) {
   };
   try {
     for (let i = 0; i < 5; i++) await round(undefined);
-    const samples = Object.fromEntries(Object.keys(CLASSES).map((k) => [k, []]));
+    const samples = noSamples();
     for (let r = 0; r < VERIFY_ROUNDS; r++) await round(samples);
     return table(label, samples);
   } finally {
@@ -183,7 +202,7 @@ async function runVerify(label, options) {
 }
 
 if (process.argv[2] === '--serve') {
-  await serve(JSON.parse(process.argv[3]));
+  await serve(JSON.parse(process.argv[3] ?? '{}'));
   await new Promise(() => {});
 }
 
