@@ -1,19 +1,8 @@
 // Tests that attack: guessing codes, flooding start, rotating addresses and IPs. Limits are
 // the documented defaults unless a test says otherwise.
 import { ProblemSchema } from '@portcullis/shared';
-import {
-  ADA,
-  CHARLES,
-  UNKNOWN,
-  auth0Calls,
-  signIn,
-  startStack,
-  waitForCode,
-  type Stack,
-} from './harness.js';
-
-const START = '/api/auth/passwordless/start';
-const VERIFY = '/api/auth/passwordless/verify';
+import { ADA, CHARLES, UNKNOWN, auth0Calls, signIn, startStack, type Stack } from './harness.js';
+import { START, VERIFY, requestCode, wrongCode } from './fixtures.js';
 
 const DEFAULT_LIMITS = {
   CODE_RESEND_SECONDS: '30',
@@ -22,15 +11,6 @@ const DEFAULT_LIMITS = {
   FAILED_CODES_PER_EMAIL: '10',
   LOCKOUT_SECONDS: '900',
 };
-
-const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-
-async function requestCode(stack: Stack, email = ADA): Promise<string> {
-  const known = stack.auth0.outbox(email).length;
-  const res = await stack.client().post(START, { email });
-  expect(res.status).toBe(202);
-  return waitForCode(stack, email, known);
-}
 
 describe('abuse resistance', () => {
   let stack: Stack | undefined;
@@ -46,7 +26,7 @@ describe('abuse resistance', () => {
     const tokenCallsBefore = auth0Calls(stack, '/oauth/token');
     const statuses: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const res = await stack.client().post(VERIFY, { email: ADA, code: wrong(code) });
+      const res = await stack.client().post(VERIFY, { email: ADA, code: wrongCode(code) });
       statuses.push(res.status);
       expect([401, 429]).toContain(res.status);
       ProblemSchema.parse(res.body);
@@ -68,7 +48,7 @@ describe('abuse resistance', () => {
     stack = await startStack({ ...DEFAULT_LIMITS, CODE_RESEND_SECONDS: '0' });
     const code = await requestCode(stack);
     for (let i = 0; i < 10; i++)
-      await stack.client().post(VERIFY, { email: ADA, code: wrong(code) });
+      await stack.client().post(VERIFY, { email: ADA, code: wrongCode(code) });
     const sent = stack.auth0.outbox(ADA).length;
     const res = await stack.client().post(START, { email: ADA });
     expect(res.status).toBe(202);
@@ -89,7 +69,7 @@ describe('abuse resistance', () => {
     for (let round = 0; round < 8 && !locked; round++) {
       code = await requestCode(stack);
       for (let i = 0; i < 2; i++) {
-        const res = await stack.client().post(VERIFY, { email: ADA, code: wrong(code) });
+        const res = await stack.client().post(VERIFY, { email: ADA, code: wrongCode(code) });
         guesses++;
         if (res.body.code === 'too_many_attempts' && Number(res.headers.get('retry-after')) > 60) {
           locked = true;
@@ -108,7 +88,7 @@ describe('abuse resistance', () => {
     for (let round = 0; round < 2; round++) {
       const code = await requestCode(stack);
       for (let i = 0; i < 2; i++)
-        await stack.client().post(VERIFY, { email: ADA, code: wrong(code) });
+        await stack.client().post(VERIFY, { email: ADA, code: wrongCode(code) });
       // A fresh code (Auth0 allows 3 tries per code) after 2 wrong ones still works.
       const ok = await stack.client().post(VERIFY, { email: ADA, code: await requestCode(stack) });
       expect(ok.status).toBe(200);
@@ -255,7 +235,7 @@ describe('abuse resistance', () => {
     await stack.client().post(START, { email: CHARLES });
     const client = await signIn(stack, ADA);
     const code = stack.auth0.outbox(ADA)[0]!.code;
-    await stack.client().post(VERIFY, { email: ADA, code: wrong(code) });
+    await stack.client().post(VERIFY, { email: ADA, code: wrongCode(code) });
     await client.post('/api/auth/refresh');
     const cookie = client.jar.get('portcullis')!;
     await client.post('/api/auth/logout');

@@ -10,11 +10,7 @@ import {
   type Reply,
   type Stack,
 } from './harness.js';
-
-const START = '/api/auth/passwordless/start';
-const VERIFY = '/api/auth/passwordless/verify';
-
-const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+import { START, VERIFY, wrongCode } from './fixtures.js';
 
 function tally(replies: Reply[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -47,7 +43,7 @@ describe('budgets under concurrency', () => {
       const s = stack;
       const known = s.auth0.outbox(email).length;
       expect((await s.client().post(START, { email })).status).toBe(202);
-      const bad = email === ADA ? wrong(await waitForCode(s, email, known)) : '123456';
+      const bad = email === ADA ? wrongCode(await waitForCode(s, email, known)) : '123456';
       await s.settle();
       const before = auth0Calls(s, '/oauth/token');
       const replies = await Promise.all(

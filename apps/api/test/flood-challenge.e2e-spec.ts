@@ -15,9 +15,7 @@ import {
   type Reply,
   type Stack,
 } from './harness.js';
-
-const START = '/api/auth/passwordless/start';
-const VERIFY = '/api/auth/passwordless/verify';
+import { START, VERIFY } from './fixtures.js';
 
 /** What a client sends back: base64 of JSON { challenge, solution }. */
 async function solve(challenge: Challenge): Promise<string> {

@@ -1,29 +1,9 @@
 import { MeResponseSchema, ProblemSchema } from '@portcullis/shared';
-import {
-  ADA,
-  CHARLES,
-  UNKNOWN,
-  auth0Calls,
-  signIn,
-  startStack,
-  waitForCode,
-  type Stack,
-} from './harness.js';
+import { ADA, CHARLES, UNKNOWN, auth0Calls, signIn, waitForCode } from './harness.js';
+import { useStack } from './fixtures.js';
 
 describe('sign-in flow (API e2e against the emulators)', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-  });
-
-  beforeEach(() => {
-    stack.auth0.reset();
-  });
+  const stack = useStack({}, (s) => s.auth0.reset());
 
   it('start → code from the outbox → verify → /me → refresh → logout → /me is 401', async () => {
     const client = stack.client();

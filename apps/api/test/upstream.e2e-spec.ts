@@ -1,16 +1,6 @@
 import { ProblemSchema } from '@portcullis/shared';
-import {
-  ADA,
-  CHARLES,
-  auth0Calls,
-  signIn,
-  startStack,
-  waitForCode,
-  type Stack,
-} from './harness.js';
-
-const START = '/api/auth/passwordless/start';
-const VERIFY = '/api/auth/passwordless/verify';
+import { ADA, CHARLES, auth0Calls, signIn, startStack, type Stack } from './harness.js';
+import { START, VERIFY, freshUpstreams, requestCode, useStack } from './fixtures.js';
 
 describe('Salesforce failures fail closed: 503, quickly, no code sent', () => {
   let stack: Stack;
@@ -78,20 +68,7 @@ describe('Salesforce failures fail closed: 503, quickly, no code sent', () => {
 });
 
 describe('Auth0 failures', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-  });
-
-  beforeEach(() => {
-    stack.auth0.clearFaults();
-    stack.auth0.reset();
-  });
+  const stack = useStack({}, freshUpstreams);
 
   it('start still answers 202 (no enumeration) and logs the failed send', async () => {
     stack.auth0.setFaults({ status: 503 });
@@ -103,9 +80,7 @@ describe('Auth0 failures', () => {
 
   it('verify answers 503 when Auth0 is down or unreachable', async () => {
     const client = stack.client();
-    const known = stack.auth0.outbox(ADA).length;
-    await client.post(START, { email: ADA });
-    const code = await waitForCode(stack, ADA, known);
+    const code = await requestCode(stack, ADA, client);
     stack.auth0.setFaults({ status: 503, paths: ['/oauth/token'] });
     const down = await client.post(VERIFY, { email: ADA, code });
     expect(down.status).toBe(503);
@@ -129,9 +104,7 @@ describe('Auth0 failures', () => {
 
   it('Auth0 rate limiting at verify is a 429 with Retry-After', async () => {
     const client = stack.client();
-    const known = stack.auth0.outbox(ADA).length;
-    await client.post(START, { email: ADA });
-    const code = await waitForCode(stack, ADA, known);
+    const code = await requestCode(stack, ADA, client);
     stack.auth0.setFaults({ status: 429, paths: ['/oauth/token'] });
     const res = await client.post(VERIFY, { email: ADA, code });
     expect(res.status).toBe(429);

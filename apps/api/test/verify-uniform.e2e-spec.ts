@@ -9,17 +9,13 @@ import {
   UNKNOWN,
   auth0Calls,
   startStack,
-  waitForCode,
   type Reply,
   type Stack,
 } from './harness.js';
+import { START, VERIFY, requestCode, wrongCode } from './fixtures.js';
 
-const START = '/api/auth/passwordless/start';
-const VERIFY = '/api/auth/passwordless/verify';
 const CLASSES = { eligible: ADA, ineligible: CHARLES, unknown: UNKNOWN } as const;
 const ADA_RECORD = '0035g00000ADA01AAH';
-
-const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
 /** What a client can compare between two answers: status and body, countdowns left out. */
 function visible(res: Reply) {
@@ -34,15 +30,12 @@ function visible(res: Reply) {
  * emailed code plus one, for the others any code (none was sent).
  */
 async function newCode(stack: Stack, email: string): Promise<string> {
-  const known = stack.auth0.outbox(email).length;
+  if (email === ADA) return wrongCode(await requestCode(stack, email));
   const res = await stack.client().post(START, { email });
   expect(res.status).toBe(202);
-  if (email !== ADA) {
-    await stack.settle();
-    expect(stack.auth0.outbox(email)).toHaveLength(0);
-    return '123456';
-  }
-  return wrong(await waitForCode(stack, email, known));
+  await stack.settle();
+  expect(stack.auth0.outbox(email)).toHaveLength(0);
+  return '123456';
 }
 
 const guess = (stack: Stack, email: string, code: string) =>
@@ -169,9 +162,7 @@ describe('verify answers every address alike', () => {
   it('eligibility withdrawn between start and verify: the right code gets no session (checked afresh, not from the cache)', async () => {
     stack = await startStack({ CODE_RESEND_SECONDS: '0', ELIGIBILITY_CACHE_SECONDS: '60' });
     const client = stack.client();
-    const known = stack.auth0.outbox(ADA).length;
-    expect((await client.post(START, { email: ADA })).status).toBe(202);
-    const code = await waitForCode(stack, ADA, known);
+    const code = await requestCode(stack, ADA, client);
     stack.salesforce.updateContact(ADA_RECORD, { Portal_Access__c: false });
     // Typing the code takes a few seconds; the cached "eligible" is still within its 60 s.
     stack.advance(10_000);
@@ -189,11 +180,9 @@ describe('verify answers every address alike', () => {
   it('a right code still signs an eligible address in, and forgives its wrong guesses', async () => {
     stack = await startStack({ CODE_RESEND_SECONDS: '0', FAILED_CODES_PER_EMAIL: '3' });
     const client = stack.client();
-    const known = stack.auth0.outbox(ADA).length;
-    await client.post(START, { email: ADA });
-    const code = await waitForCode(stack, ADA, known);
-    expect((await client.post(VERIFY, { email: ADA, code: wrong(code) })).status).toBe(401);
-    expect((await client.post(VERIFY, { email: ADA, code: wrong(code) })).status).toBe(401);
+    const code = await requestCode(stack, ADA, client);
+    expect((await client.post(VERIFY, { email: ADA, code: wrongCode(code) })).status).toBe(401);
+    expect((await client.post(VERIFY, { email: ADA, code: wrongCode(code) })).status).toBe(401);
     expect((await client.post(VERIFY, { email: ADA, code })).status).toBe(200);
     const next = await newCode(stack, ADA);
     expect((await guess(stack, ADA, next)).body.code).toBe('invalid_code');
