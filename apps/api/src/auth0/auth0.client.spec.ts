@@ -1,7 +1,8 @@
 // Auth0Client against the real Auth0 emulator over HTTPS: the SDK, the wire format and the
 // error bodies are the real ones, so the error mapping is tested end to end, without mocks.
 import { Logger } from '@nestjs/common';
-import { startAuth0Emulator, type Auth0Emulator } from '@portcullis/emulators';
+import type { Auth0Emulator } from '@portcullis/emulators';
+import { startEmulators, type EmulatorStack } from '@portcullis/emulators/testing';
 import { loadConfig } from '../config/config.js';
 import { DomainError } from '../common/domain-error.js';
 import { JsonLogger } from '../common/json-logger.js';
@@ -20,6 +21,7 @@ async function domainError(promise: Promise<unknown>): Promise<DomainError> {
 }
 
 describe(Auth0Client.name, () => {
+  let stack: EmulatorStack;
   let emulator: Auth0Emulator;
   let client: Auth0Client;
   let offsetMs = 0;
@@ -32,10 +34,7 @@ describe(Auth0Client.name, () => {
   const clientFor = (overrides: Record<string, string> = {}) =>
     new Auth0Client(
       loadConfig({
-        AUTH0_DOMAIN: emulator.domain,
-        AUTH0_CLIENT_ID: emulator.clientId,
-        AUTH0_CLIENT_SECRET: emulator.clientSecret,
-        AUTH0_AUDIENCE: emulator.audience,
+        ...stack.env,
         AUTH0_TIMEOUT_MS: '3000',
         ...overrides,
       }),
@@ -56,11 +55,8 @@ describe(Auth0Client.name, () => {
 
   beforeAll(async () => {
     Logger.overrideLogger(new JsonLogger('trace', (line) => logs.push(line)));
-    emulator = await startAuth0Emulator({
-      port: 0,
-      log: () => {},
-      now: () => Date.now() + offsetMs,
-    });
+    stack = await startEmulators({ auth0: { now: () => Date.now() + offsetMs } });
+    emulator = stack.auth0;
     client = clientFor();
   });
 
@@ -73,7 +69,7 @@ describe(Auth0Client.name, () => {
   });
 
   afterAll(async () => {
-    await emulator.stop();
+    await stack.stop();
   });
 
   describe('sendCode', () => {

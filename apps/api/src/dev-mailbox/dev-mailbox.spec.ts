@@ -2,7 +2,8 @@
 // emulator over HTTPS: present in embedded mode only, public, escaped, never cached.
 import { createHash } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startAuth0Emulator, type Auth0Emulator } from '@portcullis/emulators';
+import type { Auth0Emulator } from '@portcullis/emulators';
+import { startEmulators, type EmulatorStack } from '@portcullis/emulators/testing';
 import { createApp } from '../app.js';
 import { loadConfig, type AppConfig } from '../config/config.js';
 import { DevMailboxController } from './dev-mailbox.controller.js';
@@ -11,6 +12,7 @@ import { escapeHtml } from './dev-mailbox.page.js';
 const SECRET = 'dev-mailbox-spec-session-secret-0123456789abcdef';
 
 describe(DevMailboxController.name, () => {
+  let stack: EmulatorStack;
   let emulator: Auth0Emulator;
   const apps: NestFastifyApplication[] = [];
 
@@ -45,12 +47,13 @@ describe(DevMailboxController.name, () => {
   }
 
   beforeAll(async () => {
-    emulator = await startAuth0Emulator({ port: 0, log: () => undefined });
+    stack = await startEmulators();
+    emulator = stack.auth0;
   });
 
   afterAll(async () => {
     await Promise.all(apps.map((a) => a.close()));
-    await emulator.stop();
+    await stack.stop();
   });
 
   it('lists the codes sent to an address, without a session, never cached', async () => {
@@ -111,10 +114,7 @@ describe(DevMailboxController.name, () => {
     const config = loadConfig({
       NODE_ENV: 'test',
       SESSION_SECRET: SECRET,
-      AUTH0_DOMAIN: emulator.domain,
-      AUTH0_CLIENT_ID: emulator.clientId,
-      AUTH0_CLIENT_SECRET: emulator.clientSecret,
-      AUTH0_AUDIENCE: emulator.audience,
+      ...stack.env,
     });
     expect(config.embedded.auth0).toBe(false);
     const http = await appFor(config);
