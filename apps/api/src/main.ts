@@ -1,5 +1,6 @@
 // Entry point. With no Auth0/Salesforce settings, starts the emulators in this process and
-// points the API at them ("embedded mode"), and says so loudly.
+// points the API at them ("embedded mode"), and says so loudly: the banner comes last, after
+// the startup log, so it is what a person sees.
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { createApp } from './app.js';
@@ -9,6 +10,45 @@ function banner(lines: string[]): void {
   const width = Math.max(...lines.map((l) => l.length));
   const bar = '='.repeat(width + 4);
   console.warn([bar, ...lines.map((l) => `| ${l.padEnd(width)} |`), bar].join('\n'));
+}
+
+function startBanner(config: AppConfig): string[] {
+  const api = `http://localhost:${config.port}`;
+  const { auth0, salesforce } = config.embedded;
+  return [
+    `Portcullis API on ${api}`,
+    ...(auth0 || salesforce ? ['EMBEDDED MODE: local emulators, not real services.'] : []),
+    auth0
+      ? `Auth0 emulator:      https://localhost:${EMBEDDED.auth0Port}`
+      : `Auth0:               ${config.auth0.domain}`,
+    salesforce
+      ? `Salesforce emulator: http://localhost:${EMBEDDED.salesforcePort}`
+      : `Salesforce:          ${config.salesforce.loginUrl}`,
+    ...(auth0
+      ? ['One-time codes: printed here as they are sent, and at', `  ${api}/api/dev/mailbox`]
+      : []),
+    ...(config.session.ephemeralSecret
+      ? ['SESSION_SECRETS not set: sessions end when this process stops.']
+      : []),
+    ...(config.redis
+      ? []
+      : ['No REDIS_URL: sessions and limits live in this process; run one instance.']),
+  ];
+}
+
+/** EADDRINUSE in words: most likely another copy is running, and how to run a second one. */
+function portInUse(port: number, config: AppConfig): string {
+  const emulator = port === EMBEDDED.auth0Port || port === EMBEDDED.salesforcePort;
+  return (
+    `Port ${port} is already in use: another copy of Portcullis is probably running (stop it ` +
+    'with Ctrl-C in its terminal). ' +
+    (emulator
+      ? `A second copy needs its own ports: PORT=${config.port + 1} for the API and, as the ` +
+        `embedded emulators always take ${EMBEDDED.auth0Port} and ${EMBEDDED.salesforcePort}, ` +
+        'emulators of its own (npm run emulators -- --auth0-port 4011 --salesforce-port 4021) ' +
+        'named in the AUTH0_* and SALESFORCE_* settings (README, "The emulators").'
+      : `To run another one beside it, pick another port: PORT=${config.port + 1} npm start.`)
+  );
 }
 
 async function startEmbedded(config: AppConfig): Promise<Array<() => Promise<void>>> {
@@ -32,48 +72,15 @@ async function startEmbedded(config: AppConfig): Promise<Array<() => Promise<voi
     const salesforce = await startSalesforceEmulator({ port: EMBEDDED.salesforcePort });
     stops.push(() => salesforce.stop());
   }
-  banner(
-    [
-      'EMBEDDED MODE: local emulators, not real services.',
-      config.embedded.auth0
-        ? `Auth0 emulator:      https://localhost:${EMBEDDED.auth0Port}`
-        : `Auth0:               ${config.auth0.domain}`,
-      config.embedded.salesforce
-        ? `Salesforce emulator: http://localhost:${EMBEDDED.salesforcePort}`
-        : `Salesforce:          ${config.salesforce.loginUrl}`,
-      config.embedded.auth0 ? 'One-time codes are printed below, and listed at' : '',
-      config.embedded.auth0
-        ? `  https://localhost:${EMBEDDED.auth0Port}/__emulator/outbox?email=<address>`
-        : '',
-      config.session.ephemeralSecret
-        ? 'SESSION_SECRETS not set: sessions end when this process stops.'
-        : '',
-    ].filter(Boolean),
-  );
   return stops;
 }
 
-async function main(): Promise<void> {
-  let config: AppConfig;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(1);
-    }
-    throw err;
-  }
+async function main(config: AppConfig): Promise<void> {
   const stops = await startEmbedded(config);
-  if (!config.redis) {
-    console.warn(
-      'No REDIS_URL: sessions, limits and refresh locks live in this process. Run one instance ' +
-        '(a second one would not see them); set REDIS_URL to run several.',
-    );
-  }
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host });
-  console.warn(`Portcullis API on http://localhost:${config.port}`);
+  // After the log lines of the start, which may still be on their way to stdout.
+  setTimeout(() => banner(startBanner(config)), 100);
   const shutdown = () => {
     void app
       .close()
@@ -84,7 +91,16 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
+let config: AppConfig;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+}
+main(config).catch((err: unknown) => {
+  const { code, port } = (err ?? {}) as { code?: unknown; port?: unknown };
+  if (code === 'EADDRINUSE' && typeof port === 'number') console.error(portInUse(port, config));
+  else console.error(err instanceof Error ? err.message : err);
   process.exit(1);
 });
