@@ -47,7 +47,7 @@ process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
 run('tsc', bin('tsc'), ['-p', 'apps/api/tsconfig.build.json', '--watch', '--preserveWatchOutput']);
-// The same V8 heap settings as `npm start` (README, "Performance").
+// The same V8 heap settings as `npm start` (bench/README.md, "Memory").
 const API_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=384'];
 run('api', process.execPath, [
   withTls,

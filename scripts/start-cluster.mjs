@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run start:cluster`: the production-like shape on one machine. Builds, then starts, all
-// on loopback: a redis-server, the emulators (one process, shared), two API instances
+// on loopback: a redis-server, the emulators (in this process, shared), two API instances
 // (3001, 3002) sharing sessions, refresh locks and revocation through Redis, and nginx on
 // http://localhost:3000 round-robining between them. (The limit counters are still kept in each
 // process: with two instances, each counts on its own.) nginx serves nothing itself: the API
@@ -35,18 +35,17 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const local = (...p) => path.join(root, '.local', ...p);
 const clusterDir = local('cluster');
 const accessLog = path.join(clusterDir, 'access.log');
-const withTls = path.join(root, 'packages', 'emulators', 'dist', 'with-dev-tls.js');
-const emulatorsCli = path.join(root, 'packages', 'emulators', 'dist', 'cli.js');
+const emulatorsDist = path.join(root, 'packages', 'emulators', 'dist', 'testing.js');
 const apiMain = path.join(root, 'apps', 'api', 'dist', 'main.js');
 
 const PROXY_PORT = 3000;
 const API_PORTS = [3001, 3002];
-const AUTH0_PORT = 4010; // the emulator settings below name these two
+const AUTH0_PORT = 4010; // the emulators' usual ports (npm run emulators)
 const SALESFORCE_PORT = 4020;
 const KEY_PREFIX = process.env.KEY_PREFIX || 'portcullis:';
 const AOF = process.env.CLUSTER_REDIS_AOF === '1';
 const STARTUP_TIMEOUT_MS = 60_000;
-// The same V8 heap settings as `npm start` (README, "Performance").
+// The same V8 heap settings as `npm start` (bench/README.md, "Memory").
 const API_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=384'];
 
 process.stdout.on('error', () => {}); // a closed pipe (`| head`) must not crash the shutdown
@@ -147,7 +146,7 @@ if (!process.argv.includes('--skip-build')) {
   if (build.status !== 0) process.exit(build.status ?? 1);
   await checkPorts(); // the build took a while: check again
 }
-for (const file of [withTls, emulatorsCli, apiMain]) {
+for (const file of [emulatorsDist, apiMain]) {
   if (!existsSync(file)) fail(`${path.relative(root, file)} is missing: run npm run build`);
 }
 
@@ -246,6 +245,8 @@ ${API_PORTS.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=5s;`)
 // ---------------------------------------------------------------- children
 
 const children = [];
+/** Both emulators, once started (in this process: see "start" below). */
+let emulators;
 let phase = 'starting'; // 'starting' | 'running' | 'stopping'
 
 function run(name, command, args, { env = process.env, critical = true } = {}) {
@@ -354,10 +355,11 @@ function stop(code = 0) {
   stopped ??= (async () => {
     phase = 'stopping';
     // The proxy first (no new requests), then the instances, then what they depend on.
-    const stages = [['nginx'], API_PORTS.map((p) => `api-${p}`), ['emulators', 'redis']];
+    const stages = [['nginx'], API_PORTS.map((p) => `api-${p}`), ['redis']];
     for (const names of stages) {
       await Promise.all(children.filter((c) => names.includes(c.name)).map((c) => terminate(c)));
     }
+    await emulators?.stop().catch(() => undefined);
     process.exit(code);
   })();
   return stopped;
@@ -411,22 +413,6 @@ function redisPing(port) {
     socket.once('data', (data) => {
       socket.destroy();
       resolve(data.toString().startsWith('+PONG'));
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
-function tcpOpen(port) {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.setTimeout(500);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
     });
     socket.once('error', () => resolve(false));
     socket.once('timeout', () => {
@@ -510,21 +496,18 @@ const redisArgs = [
   ...(AOF ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no']),
 ];
 const redis = run('redis', redisServer, redisArgs);
-const emulators = run('emulators', process.execPath, [
-  emulatorsCli,
-  '--auth0-port',
-  String(AUTH0_PORT),
-  '--salesforce-port',
-  String(SALESFORCE_PORT),
-]);
-await Promise.all([
-  ready(redis, 'Redis', () => redisPing(port)),
-  ready(
-    emulators,
-    'the emulators',
-    async () => (await tcpOpen(AUTH0_PORT)) && (await tcpOpen(SALESFORCE_PORT)),
-  ),
-]);
+// Both emulators in this process, through the same starter as the tests and the bench; their
+// lines (the one-time codes) are printed as [emulators].
+const { startEmulators } = await import('@portcullis/emulators/testing');
+try {
+  emulators = await startEmulators({
+    auth0: { port: AUTH0_PORT, log: (line) => console.log(`[emulators] ${line}`) },
+    salesforce: { port: SALESFORCE_PORT },
+  });
+} catch (err) {
+  await startupFailed(`the emulators did not start (${err.message})`);
+}
+await ready(redis, 'Redis', () => redisPing(port));
 
 const apiEnv = (apiPort) => {
   const env = {
@@ -536,19 +519,13 @@ const apiEnv = (apiPort) => {
     KEY_PREFIX,
     TRUST_PROXY: 'loopback',
     SESSION_SECRETS: sessionSecrets,
-    AUTH0_DOMAIN: `localhost:${AUTH0_PORT}`,
-    AUTH0_CLIENT_ID: 'portcullis-dev',
-    AUTH0_CLIENT_SECRET: 'portcullis-dev-secret',
-    AUTH0_AUDIENCE: 'https://api.portcullis.test',
-    SALESFORCE_LOGIN_URL: `http://localhost:${SALESFORCE_PORT}`,
-    SALESFORCE_CLIENT_ID: 'portcullis-dev',
-    SALESFORCE_CLIENT_SECRET: 'portcullis-dev-secret',
+    ...emulators.env,
   };
   delete env.SESSION_SECRET; // the API refuses both at once
   return env;
 };
 const apis = API_PORTS.map((apiPort) =>
-  run('api-' + apiPort, process.execPath, [withTls, process.execPath, ...API_FLAGS, apiMain], {
+  run('api-' + apiPort, process.execPath, [...API_FLAGS, apiMain], {
     env: apiEnv(apiPort),
     critical: false, // after startup, one instance may go: nginx uses the other
   }),
@@ -583,7 +560,7 @@ console.log(`
      ? `append-only file in ${rel(redisDir)} (appendfsync everysec: a crash loses at most ~1 s)`
      : 'NO PERSISTENCE: a restart of Redis ends every session\n               (CLUSTER_REDIS_AOF=1 keeps an append-only file in .local/redis/)'
  }
- Emulators     Auth0 https://localhost:${AUTH0_PORT}, Salesforce http://localhost:${SALESFORCE_PORT} (one process, both instances use it)
+ Emulators     Auth0 https://localhost:${AUTH0_PORT}, Salesforce http://localhost:${SALESFORCE_PORT} (in this process, both instances use it)
  nginx         config ${path.relative(root, nginxConf)}; access log printed as [nginx] and kept in ${path.relative(root, clusterDir)}/access.log
  Session key   SESSION_SECRETS ${secretNote}
 

@@ -25,7 +25,7 @@ export class CodeWaiter {
   auth0;
 
   /**
-   * Pass as `log` to startAuth0Emulator.
+   * Pass as the Auth0 emulator's `log` option (stack.mjs startBenchEmulators does).
    * @param {string} line
    */
   log = (line) => {
