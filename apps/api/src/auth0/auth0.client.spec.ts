@@ -16,8 +16,8 @@ async function domainError(promise: Promise<unknown>): Promise<DomainError> {
     () => undefined,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(DomainError);
-  return err as DomainError;
+  if (!(err instanceof DomainError)) throw new Error(`expected a DomainError, got ${String(err)}`);
+  return err;
 }
 
 describe(Auth0Client.name, () => {
