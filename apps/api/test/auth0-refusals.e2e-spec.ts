@@ -3,33 +3,15 @@
 // person can act on (never "try again shortly"), and on refresh it ends the session; a 429
 // takes its Retry-After from Auth0's documented x-ratelimit-reset (docs/upstream.md).
 import { ProblemSchema } from '@portcullis/shared';
-import { ADA, GRACE, signIn, startStack, waitForCode, type Stack } from './harness.js';
-
-const START = '/api/auth/passwordless/start';
-const VERIFY = '/api/auth/passwordless/verify';
+import { ADA, GRACE, signIn } from './harness.js';
+import { VERIFY, freshUpstreams, requestCode, useStack } from './fixtures.js';
 
 describe('Auth0 refusals and rate limits', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack({ ELIGIBILITY_CACHE_SECONDS: '0' });
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-  });
-
-  beforeEach(() => {
-    stack.advance(0);
-    stack.auth0.clearFaults();
-    stack.auth0.reset();
-  });
+  const stack = useStack({ ELIGIBILITY_CACHE_SECONDS: '0' }, { reset: freshUpstreams });
 
   async function codeFor(email: string) {
     const client = stack.client();
-    const known = stack.auth0.outbox(email).length;
-    expect((await client.post(START, { email })).status).toBe(202);
-    return { client, code: await waitForCode(stack, email, known) };
+    return { client, code: await requestCode(stack, email, client) };
   }
 
   it('a blocked user at verify: 403 access_denied, an actionable sentence, no session', async () => {

@@ -13,16 +13,15 @@ export const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000
  * One stack for the enclosing describe block, started before its tests and stopped after
  * them (the harness turns the limits out of the way unless `env` sets them). The value
  * stands for that stack: `stack.client()`, `stack.auth0` and the rest reach the running one.
- * `reset` runs before each test.
+ * `reset` runs before each test; `auth0` configures the Auth0 emulator.
  */
 export function useStack(
   env: Record<string, string> = {},
-  reset?: (stack: Stack) => void,
-  auth0Options: Partial<Auth0EmulatorOptions> = {},
+  { reset, auth0 }: { reset?: (stack: Stack) => void; auth0?: Partial<Auth0EmulatorOptions> } = {},
 ): Stack {
   let running: Stack | undefined;
   beforeAll(async () => {
-    running = await startStack(env, auth0Options);
+    running = await startStack(env, auth0);
   });
   afterAll(async () => {
     await running?.stop();

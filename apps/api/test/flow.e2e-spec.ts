@@ -3,7 +3,7 @@ import { ADA, CHARLES, UNKNOWN, auth0Calls, signIn, waitForCode } from './harnes
 import { useStack } from './fixtures.js';
 
 describe('sign-in flow (API e2e against the emulators)', () => {
-  const stack = useStack({}, (s) => s.auth0.reset());
+  const stack = useStack({}, { reset: (s) => s.auth0.reset() });
 
   it('start → code from the outbox → verify → /me → refresh → logout → /me is 401', async () => {
     const client = stack.client();

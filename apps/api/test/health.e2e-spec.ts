@@ -1,15 +1,8 @@
-import { ADA, startStack, type Stack } from './harness.js';
+import { ADA } from './harness.js';
+import { useStack } from './fixtures.js';
 
 describe('health', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-  });
+  const stack = useStack();
 
   it('GET /api/health/live answers 200 without credentials, not cacheable', async () => {
     const res = await stack.client().get('/api/health/live');

@@ -1,16 +1,9 @@
 import { ProblemSchema } from '@portcullis/shared';
-import { ADA, startStack, type Stack } from './harness.js';
+import { ADA } from './harness.js';
+import { useStack } from './fixtures.js';
 
 describe('bad input gets problem+json, never a 500', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack();
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-  });
+  const stack = useStack();
 
   const START = '/api/auth/passwordless/start';
   const VERIFY = '/api/auth/passwordless/verify';

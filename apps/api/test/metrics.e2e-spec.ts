@@ -4,6 +4,7 @@
 // from the Sforce-Limit-Info the emulator sends. No email, IP or id in any label.
 import { ProblemSchema } from '@portcullis/shared';
 import { ADA, CHARLES, signIn, startStack, type Stack } from './harness.js';
+import { useStack } from './fixtures.js';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
 const START = '/api/auth/passwordless/start';
@@ -36,15 +37,7 @@ function sample(text: string, name: string, labels = ''): number {
 }
 
 describe('GET /api/metrics', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack({ METRICS_TOKEN: TOKEN, ELIGIBILITY_CACHE_SECONDS: '0' });
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-  });
+  const stack = useStack({ METRICS_TOKEN: TOKEN, ELIGIBILITY_CACHE_SECONDS: '0' });
 
   const scrape = async () => {
     const res = await metrics(stack, { authorization: `Bearer ${TOKEN}` });

@@ -1,23 +1,16 @@
 // "Allow Offline Access" off on the Auth0 API: Auth0 silently issues no refresh token. The API
 // says so once, naming the setting, and each session then ends when its access token expires
 // (401 session_expired, cookie cleared, the reason in the audit log).
-import { ADA, GRACE, signIn, startStack, type Stack } from './harness.js';
+import { ADA, GRACE, signIn } from './harness.js';
+import { useStack } from './fixtures.js';
 
 const WARNING = /Allow Offline Access/;
 
 describe('"Allow Offline Access" off at Auth0', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack(
-      { ELIGIBILITY_CACHE_SECONDS: '0', METRICS_TOKEN: 'metrics-token-for-tests-0123456789' },
-      { allowOfflineAccess: false },
-    );
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-  });
+  const stack = useStack(
+    { ELIGIBILITY_CACHE_SECONDS: '0', METRICS_TOKEN: 'metrics-token-for-tests-0123456789' },
+    { auth0: { allowOfflineAccess: false } },
+  );
 
   it('one clear warning naming the Auth0 setting at the first sign-in without a refresh token, not at every one', async () => {
     expect(stack.logs.filter((l) => WARNING.test(l))).toHaveLength(0);

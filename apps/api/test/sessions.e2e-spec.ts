@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { MeResponseSchema, SessionsResponseSchema } from '@portcullis/shared';
 import { MemorySessionStore } from '../src/session/memory-session-store.js';
 import { ADA, GRACE, auth0Calls, signIn, startStack, Client, type Stack } from './harness.js';
+import { useStack } from './fixtures.js';
 
 const SECRET_A = 'secret-a-that-is-long-enough-0123456789abcdef';
 const SECRET_B = 'secret-b-that-is-long-enough-0123456789abcdef';
@@ -29,21 +30,16 @@ async function sessionsOf(client: Client) {
 }
 
 describe('server-side sessions', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack({ ELIGIBILITY_CACHE_SECONDS: '0' });
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-  });
-
-  beforeEach(() => {
-    stack.advance(0);
-    stack.auth0.clearFaults();
-    stack.auth0.configure({ revocationDeletesGrant: false });
-  });
+  const stack = useStack(
+    { ELIGIBILITY_CACHE_SECONDS: '0' },
+    {
+      reset: (s) => {
+        s.advance(0);
+        s.auth0.clearFaults();
+        s.auth0.configure({ revocationDeletesGrant: false });
+      },
+    },
+  );
 
   it('a copied cookie is refused after logout, and the refresh token is revoked at Auth0', async () => {
     const client = await signIn(stack, ADA);
@@ -201,19 +197,11 @@ describe('server-side sessions', () => {
 });
 
 describe('server-side sessions: eligibility and absolute expiry', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack({
-      ELIGIBILITY_CACHE_SECONDS: '0',
-      ELIGIBILITY_RECHECK_SECONDS: '300',
-      SESSION_IDLE_SECONDS: '3600',
-      SESSION_ABSOLUTE_SECONDS: '7200',
-    });
-  });
-
-  afterAll(async () => {
-    await stack.stop();
+  const stack = useStack({
+    ELIGIBILITY_CACHE_SECONDS: '0',
+    ELIGIBILITY_RECHECK_SECONDS: '300',
+    SESSION_IDLE_SECONDS: '3600',
+    SESSION_ABSOLUTE_SECONDS: '7200',
   });
 
   it('eligibility withdrawn in Salesforce ends all the person’s sessions once the re-check interval passes', async () => {

@@ -1,34 +1,21 @@
 import { createHmac, generateKeyPairSync, sign as rsaSign } from 'node:crypto';
 import { MeResponseSchema, ProblemSchema } from '@portcullis/shared';
-import {
-  ADA,
-  CHARLES,
-  GRACE,
-  accessClaims,
-  auth0Calls,
-  signIn,
-  startStack,
-  type Stack,
-} from './harness.js';
+import { ADA, CHARLES, GRACE, accessClaims, auth0Calls, signIn } from './harness.js';
+import { useStack } from './fixtures.js';
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
 describe('sessions and tokens', () => {
-  let stack: Stack;
-
-  beforeAll(async () => {
-    stack = await startStack({ ELIGIBILITY_CACHE_SECONDS: '0' });
-  });
-
-  afterAll(async () => {
-    await stack.stop();
-  });
-
-  beforeEach(() => {
-    stack.setAuth0ClockOffset(0);
-    stack.auth0.clearFaults();
-    stack.auth0.configure({ accessTokenTtlSeconds: 86400, refreshReuseIntervalSeconds: 0 });
-  });
+  const stack = useStack(
+    { ELIGIBILITY_CACHE_SECONDS: '0' },
+    {
+      reset: (s) => {
+        s.setAuth0ClockOffset(0);
+        s.auth0.clearFaults();
+        s.auth0.configure({ accessTokenTtlSeconds: 86400, refreshReuseIntervalSeconds: 0 });
+      },
+    },
+  );
 
   const validClaims = (overrides: Record<string, unknown> = {}) =>
     accessClaims(stack, { exp: Math.floor(Date.now() / 1000) + 600, ...overrides });

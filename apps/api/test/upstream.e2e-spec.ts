@@ -68,7 +68,7 @@ describe('Salesforce failures fail closed: 503, quickly, no code sent', () => {
 });
 
 describe('Auth0 failures', () => {
-  const stack = useStack({}, freshUpstreams);
+  const stack = useStack({}, { reset: freshUpstreams });
 
   it('start still answers 202 (no enumeration) and logs the failed send', async () => {
     stack.auth0.setFaults({ status: 503 });
