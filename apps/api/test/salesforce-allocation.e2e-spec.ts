@@ -7,6 +7,8 @@ import { HealthResponseSchema } from '@portcullis/shared';
 import { ADA, CHARLES, UNKNOWN, startStack, type Stack } from './harness.js';
 
 const START = '/api/auth/passwordless/start';
+const TOKEN = 'operator-token-for-tests-0123456789';
+const OPERATOR = { authorization: `Bearer ${TOKEN}` };
 
 /** Queries Salesforce has answered so far, from its request log over HTTP. */
 async function queries(stack: Stack): Promise<number> {
@@ -19,19 +21,19 @@ describe('Salesforce usage in readiness', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    stack = await startStack({ ELIGIBILITY_CACHE_SECONDS: '0' });
+    stack = await startStack({ ELIGIBILITY_CACHE_SECONDS: '0', METRICS_TOKEN: TOKEN });
   });
 
   afterAll(async () => {
     await stack.stop();
   });
 
-  /** Readiness, past its 5 s cache. */
+  /** Readiness past its 5 s cache, as the operator (METRICS_TOKEN) unless `headers` say else. */
   let offset = 0;
-  async function ready() {
+  async function ready(headers: Record<string, string> = OPERATOR) {
     offset += 10_000;
     stack.setApiClockOffset(offset);
-    const res = await stack.client().get('/api/health/ready');
+    const res = await stack.client().get('/api/health/ready', headers);
     return { status: res.status, body: HealthResponseSchema.parse(res.body) };
   }
 
@@ -76,6 +78,21 @@ describe('Salesforce usage in readiness', () => {
     const { body } = await ready();
     expect(body.checks.salesforce!.apiUsage!.ratio).toBeGreaterThanOrEqual(0.99);
     expect(body.checks.salesforce!.detail).toMatch(/allocation is spent/);
+    stack.salesforce.setLimits({ dailyApiRequests: 15_000, used: 0 });
+  });
+
+  it('keeps the usage (numbers and sentence) from callers without the operator token', async () => {
+    stack.salesforce.setLimits({ dailyApiRequests: 1000, used: 950 });
+    expect((await stack.client().post(START, { email: ADA })).status).toBe(202);
+    const anonymous: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong' }];
+    for (const headers of anonymous) {
+      const { status, body } = await ready(headers);
+      expect(status).toBe(200);
+      expect(body.checks.salesforce).toEqual({ status: 'up', latencyMs: expect.any(Number) });
+    }
+    const { body } = await ready();
+    expect(body.checks.salesforce!.apiUsage!.max).toBe(1000);
+    expect(body.checks.salesforce!.detail).toMatch(/SALESFORCE_API_USAGE_WARN_RATIO/);
     stack.salesforce.setLimits({ dailyApiRequests: 15_000, used: 0 });
   });
 });

@@ -26,7 +26,16 @@ export class HealthService {
     @Inject(REDIS) private readonly redis: RedisConnection | null,
   ) {}
 
-  ready(): Promise<HealthResponse> {
+  /** Readiness; with `usage`, the Salesforce API usage too (for the operator's token only). */
+  async ready({ usage }: { usage: boolean }): Promise<HealthResponse> {
+    const result = await this.cachedCheck();
+    const salesforce = result.checks.salesforce;
+    if (usage || !salesforce) return result;
+    const { apiUsage: _usage, detail: _detail, ...plain } = salesforce;
+    return { ...result, checks: { ...result.checks, salesforce: plain } };
+  }
+
+  private cachedCheck(): Promise<HealthResponse> {
     const now = this.clock.now();
     if (this.cached && now - this.cached.at < CACHE_MS) return Promise.resolve(this.cached.result);
     this.running ??= this.check().then((result) => {
