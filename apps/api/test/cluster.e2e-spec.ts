@@ -4,16 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { SessionsResponseSchema } from '@portcullis/shared';
 import { SessionStore } from '../src/session/session-store.js';
 import { runSessionsCli } from '../src/session/sessions.cli.js';
-import {
-  ADA,
-  GRACE,
-  Client,
-  auth0Calls,
-  signIn,
-  startStack,
-  waitForCode,
-  type Stack,
-} from './harness.js';
+import { ADA, GRACE, Client, auth0Calls, signIn, startStack, type Stack } from './harness.js';
+import { START, VERIFY, requestCode, wrongCode } from './fixtures.js';
 import { describeWithRedis, startRedis, type RedisServer } from './redis.js';
 
 /** The same cookies, sent to another instance. */
@@ -32,28 +24,41 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<numbe
   }
 }
 
-describeWithRedis('two instances on one Redis', () => {
-  let redis: RedisServer;
-  let a: Stack;
-  let b: Stack;
-  let env: Record<string, string>;
-
+/**
+ * A redis-server and two API instances on it (B on A's emulators) for the enclosing describe
+ * block; `use` receives them once they run.
+ */
+function twoInstances(
+  prefix: string,
+  settings: Record<string, string>,
+  use: (started: { a: Stack; b: Stack; env: Record<string, string> }) => void,
+): void {
+  let redis: RedisServer | undefined;
+  let a: Stack | undefined;
+  let b: Stack | undefined;
   beforeAll(async () => {
     redis = await startRedis();
-    env = {
+    const env = {
       REDIS_URL: redis.url,
-      KEY_PREFIX: `test-${randomBytes(4).toString('hex')}:`,
-      ELIGIBILITY_CACHE_SECONDS: '0',
+      KEY_PREFIX: `${prefix}-${randomBytes(4).toString('hex')}:`,
+      ...settings,
     };
     a = await startStack(env);
     b = await startStack(env, {}, { upstreams: { auth0: a.auth0, salesforce: a.salesforce } });
+    use({ a, b, env });
   });
-
   afterAll(async () => {
     await b?.stop();
     await a?.stop();
     await redis?.stop();
   });
+}
+
+describeWithRedis('two instances on one Redis', () => {
+  let a: Stack;
+  let b: Stack;
+  let env: Record<string, string>;
+  twoInstances('test', { ELIGIBILITY_CACHE_SECONDS: '0' }, (started) => ({ a, b, env } = started));
 
   afterEach(() => {
     a.advance(0);
@@ -169,32 +174,18 @@ describeWithRedis('two instances on one Redis', () => {
 });
 
 describeWithRedis('limits across two instances on one Redis', () => {
-  let redis: RedisServer;
   let a: Stack;
   let b: Stack;
-
-  beforeAll(async () => {
-    redis = await startRedis();
-    const env = {
-      REDIS_URL: redis.url,
-      KEY_PREFIX: `limits-${randomBytes(4).toString('hex')}:`,
+  twoInstances(
+    'limits',
+    {
       CODE_RESEND_SECONDS: '0',
       CODES_PER_EMAIL_PER_HOUR: '4',
       FAILED_CODES_PER_EMAIL: '10',
       LOCKOUT_SECONDS: '900',
-    };
-    a = await startStack(env);
-    b = await startStack(env, {}, { upstreams: { auth0: a.auth0, salesforce: a.salesforce } });
-  });
-
-  afterAll(async () => {
-    await b?.stop();
-    await a?.stop();
-    await redis?.stop();
-  });
-
-  const START = '/api/auth/passwordless/start';
-  const VERIFY = '/api/auth/passwordless/verify';
+    },
+    (started) => ({ a, b } = started),
+  );
 
   it('the per-address code limit holds exactly across instances under concurrent requests', async () => {
     const email = `limit.${randomBytes(3).toString('hex')}@example.com`;
@@ -208,11 +199,9 @@ describeWithRedis('limits across two instances on one Redis', () => {
 
   it('40 parallel wrong codes spread over both instances: at most 10 reach Auth0, then the address is locked on both', async () => {
     const email = ADA;
-    const known = a.auth0.outbox(email).length;
-    expect((await a.client().post(START, { email })).status).toBe(202);
-    const code = await waitForCode(a, email, known);
+    const code = await requestCode(a, email);
     await b.settle();
-    const bad = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+    const bad = wrongCode(code);
     const before = auth0Calls(a, '/oauth/token');
     const replies = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>

@@ -91,8 +91,25 @@ export class LiveSessions {
     return this.live.get(id);
   }
 
-  set(id: string, live: LiveSession): void {
-    this.live.set(id, live);
+  /** Keeps a session in this process: its record, its tokens in clear, its cookie value. */
+  add(
+    record: SessionRecord,
+    tokens: SessionTokens,
+    cookie: string,
+    { now, lastSeenWrittenAt }: { now: number; lastSeenWrittenAt: number },
+  ): LiveSession {
+    const live: LiveSession = {
+      record,
+      tokens,
+      cookie,
+      ended: false,
+      lastSeenWrittenAt,
+      refreshAt: refreshAt(record.accessTokenExpiresAt, now),
+      refreshedAt: 0,
+      confirmedAt: now,
+    };
+    this.live.set(record.id, live);
+    return live;
   }
 
   /** Drops a session from this process: requests still holding it are refused. */

@@ -13,14 +13,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
 import { MetricsService } from '../ops/metrics.service.js';
 import { KeyRing } from './key-ring.js';
-import {
-  LiveSessions,
-  ended,
-  exclusive,
-  refreshAt,
-  tokenExpiry,
-  type LiveSession,
-} from './live-sessions.js';
+import { LiveSessions, ended, exclusive, tokenExpiry, type LiveSession } from './live-sessions.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionEnding } from './session-ending.js';
 import { SessionRefresh } from './session-refresh.js';
@@ -129,17 +122,7 @@ export class SessionService {
       });
       this.metrics.sessionEnded('evicted');
     }
-    const live: LiveSession = {
-      record,
-      tokens: stored,
-      cookie: value,
-      ended: false,
-      lastSeenWrittenAt: now,
-      refreshAt: refreshAt(record.accessTokenExpiresAt, now),
-      refreshedAt: 0,
-      confirmedAt: now,
-    };
-    this.live.set(id, live);
+    const live = this.live.add(record, stored, value, { now, lastSeenWrittenAt: now });
     this.metrics.sessionCreated();
     return live;
   }
@@ -170,17 +153,10 @@ export class SessionService {
     // Another request may have loaded it meanwhile: keep one object per session.
     const raced = this.live.get(id);
     if (raced) return raced;
-    const live: LiveSession = {
-      record,
-      tokens,
-      cookie: this.cookie.valueFor(id),
-      ended: false,
+    const live = this.live.add(record, tokens, this.cookie.valueFor(id), {
+      now,
       lastSeenWrittenAt: record.lastSeenAt,
-      refreshAt: refreshAt(record.accessTokenExpiresAt, now),
-      refreshedAt: 0,
-      confirmedAt: now,
-    };
-    this.live.set(id, live);
+    });
     if (!this.ring.isCurrent(record.tokens)) {
       // Re-sealed under the current secret, so an old one can leave the ring sooner.
       this.live.write(live, { tokens: this.ring.seal(JSON.stringify(tokens), id) }).catch(() => {});
