@@ -21,6 +21,43 @@ function currentFirst(sessions: SessionSummary[]): SessionSummary[] {
   return [...sessions.filter((s) => s.current), ...sessions.filter((s) => !s.current)];
 }
 
+/** One session: the device, when it signed in and was last active, and End session. */
+function SessionItem(props: {
+  session: SessionSummary;
+  deviceId: string;
+  busy: boolean;
+  /** Among the other sessions (-1 for this device's): where focus goes after ending it. */
+  position: number;
+  onEnd: (position: number) => void;
+}) {
+  const { session: s, deviceId } = props;
+  return (
+    <li className="session">
+      <div className="session-about">
+        <p className="device" id={deviceId}>
+          <strong>{s.device}</strong>
+          {s.current ? <span className="badge">This device</span> : null}
+        </p>
+        <p className="hint">
+          Signed in <time dateTime={s.createdAt}>{formatDateTime(s.createdAt)}</time>, last active{' '}
+          <time dateTime={s.lastSeenAt}>{formatDateTime(s.lastSeenAt)}</time>
+        </p>
+      </div>
+      {s.current ? null : (
+        <button
+          type="button"
+          className="secondary"
+          aria-describedby={deviceId}
+          disabled={props.busy}
+          onClick={() => props.onEnd(props.position)}
+        >
+          End session
+        </button>
+      )}
+    </li>
+  );
+}
+
 export function SessionsPage() {
   const { api, session, me } = route.useRouteContext();
   const router = useRouter();
@@ -165,36 +202,16 @@ export function SessionsPage() {
           )
         ) : (
           <ul className="sessions" ref={listRef}>
-            {sessions.map((s, index) => {
-              const deviceId = `${ids}-device-${index}`;
-              const position = s.current ? -1 : otherPosition++;
-              return (
-                <li key={s.id} className="session">
-                  <div className="session-about">
-                    <p className="device" id={deviceId}>
-                      <strong>{s.device}</strong>
-                      {s.current ? <span className="badge">This device</span> : null}
-                    </p>
-                    <p className="hint">
-                      Signed in <time dateTime={s.createdAt}>{formatDateTime(s.createdAt)}</time>,
-                      last active{' '}
-                      <time dateTime={s.lastSeenAt}>{formatDateTime(s.lastSeenAt)}</time>
-                    </p>
-                  </div>
-                  {s.current ? null : (
-                    <button
-                      type="button"
-                      className="secondary"
-                      aria-describedby={deviceId}
-                      disabled={busy}
-                      onClick={() => void endSession(s, position)}
-                    >
-                      End session
-                    </button>
-                  )}
-                </li>
-              );
-            })}
+            {sessions.map((s, index) => (
+              <SessionItem
+                key={s.id}
+                session={s}
+                deviceId={`${ids}-device-${index}`}
+                busy={busy}
+                onEnd={(position) => void endSession(s, position)}
+                position={s.current ? -1 : otherPosition++}
+              />
+            ))}
           </ul>
         )}
         {sessions !== null && !hasOthers ? (
