@@ -9,7 +9,7 @@ import { BoundedCache } from '../common/bounded-cache.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { KeyRing } from './key-ring.js';
-import { SessionStore, type SessionChanges } from './session-store.js';
+import { SessionStore, type Release, type SessionChanges } from './session-store.js';
 import type { SessionRecord, SessionTokens } from './session.types.js';
 
 /**
@@ -117,6 +117,21 @@ export class LiveSessions {
     const live = this.live.get(id);
     if (live) live.ended = true;
     this.live.delete(id);
+  }
+
+  /** Whether the store is shared with other processes (Redis). */
+  get shared(): boolean {
+    return this.store.shared;
+  }
+
+  /** The record's refresh lock (see SessionStore.lock), or undefined while another holds it. */
+  lock(record: SessionRecord, ms: number): Promise<Release | undefined> {
+    return this.stored(this.store.lock(record, ms));
+  }
+
+  /** A session's tokens sealed under the ring's current secret, for its record. */
+  seal(id: string, tokens: SessionTokens): string {
+    return this.ring.seal(JSON.stringify(tokens), id);
   }
 
   /** The tokens of a record, or undefined when no secret of the ring opens them. */

@@ -9,7 +9,6 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { EligibilityService } from '../eligibility/eligibility.service.js';
 import { MetricsService, outcomeOf } from '../ops/metrics.service.js';
-import { KeyRing } from './key-ring.js';
 import {
   LiveSessions,
   ended,
@@ -19,7 +18,7 @@ import {
   type LiveSession,
 } from './live-sessions.js';
 import { SessionEnding } from './session-ending.js';
-import { SessionStore, type SessionChanges } from './session-store.js';
+import type { SessionChanges } from './session-store.js';
 import type { SessionTokens } from './session.types.js';
 
 /** How long one process may hold a session's refresh lock; others wait at most this long. */
@@ -31,10 +30,8 @@ export class SessionRefresh {
   private readonly logger = new Logger('Session');
 
   constructor(
-    private readonly store: SessionStore,
     private readonly live: LiveSessions,
     private readonly ending: SessionEnding,
-    private readonly ring: KeyRing,
     private readonly auth0: Auth0Client,
     private readonly eligibility: EligibilityService,
     private readonly clock: Clock,
@@ -81,10 +78,10 @@ export class SessionRefresh {
     const before = live.record.tokens;
     const deadline = this.clock.now() + REFRESH_LOCK_MS;
     for (;;) {
-      const release = await this.live.stored(this.store.lock(live.record, REFRESH_LOCK_MS));
+      const release = await this.live.lock(live.record, REFRESH_LOCK_MS);
       if (release) {
         try {
-          if (this.store.shared && (await this.tookOtherRefresh(live, before))) return live;
+          if (this.live.shared && (await this.tookOtherRefresh(live, before))) return live;
           return await this.refreshLocked(live, meta);
         } finally {
           await release().catch(() => {
@@ -158,7 +155,7 @@ export class SessionRefresh {
     const now = this.clock.now();
     const next: SessionTokens = { at: tokens.accessToken, rt: tokens.refreshToken ?? rt };
     const changes: SessionChanges = {
-      tokens: this.ring.seal(JSON.stringify(next), record.id),
+      tokens: this.live.seal(record.id, next),
       accessTokenExpiresAt: tokenExpiry(tokens.accessToken, tokens.expiresIn, now),
     };
     try {

@@ -103,7 +103,7 @@ export class SessionService {
       user,
       eligibility,
       eligibilityCheckedAt: now,
-      tokens: this.ring.seal(JSON.stringify(stored), id),
+      tokens: this.live.seal(id, stored),
       accessTokenExpiresAt: tokenExpiry(tokens.accessToken, tokens.expiresIn, now),
       createdAt: now,
       lastSeenAt: now,
@@ -159,7 +159,7 @@ export class SessionService {
     });
     if (!this.ring.isCurrent(record.tokens)) {
       // Re-sealed under the current secret, so an old one can leave the ring sooner.
-      this.live.write(live, { tokens: this.ring.seal(JSON.stringify(tokens), id) }).catch(() => {});
+      this.live.write(live, { tokens: this.live.seal(id, tokens) }).catch(() => {});
     }
     return live;
   }
