@@ -52,7 +52,7 @@ describe('abuse resistance', () => {
     const sent = stack.auth0.outbox(ADA).length;
     const res = await stack.client().post(START, { email: ADA });
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ resendAfterSeconds: 0, expiresInSeconds: 180 });
+    expect(res.body).toEqual({ resendAfterSeconds: 0, expiresInSeconds: 180, codeLength: 6 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(stack.auth0.outbox(ADA)).toHaveLength(sent);
   });

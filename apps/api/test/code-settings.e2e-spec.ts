@@ -30,6 +30,7 @@ describe('OTP_LENGTH=8, OTP_TTL_SECONDS=60 end to end', () => {
     const start = await client.post(START, { email: ADA });
     expect(start.status).toBe(202);
     expect(start.body.expiresInSeconds).toBe(60);
+    expect(start.body.codeLength).toBe(8);
     const code = await waitForCode(stack, ADA, 0);
     expect(code).toMatch(/^[0-9]{8}$/);
     expect((await client.post(VERIFY, { email: ADA, code })).status).toBe(200);
@@ -75,6 +76,7 @@ describe('the defaults are Auth0’s: 6 digits, 180 s', () => {
       const client = stack.client();
       const start = await client.post(START, { email: UNKNOWN });
       expect(start.body.expiresInSeconds).toBe(180);
+      expect(start.body.codeLength).toBe(6);
       const res = await client.post(VERIFY, { email: UNKNOWN, code: '12345678' });
       expect([res.status, res.body.code]).toEqual([400, 'validation_failed']);
       expect(res.body.detail).toContain('code must be six digits');

@@ -70,7 +70,7 @@ describe('the flood challenge', () => {
     const known = stack.auth0.outbox(ADA).length;
     const retry = await client.post(START, { email: ADA, proof: await solve(challenge) });
     expect(retry.status).toBe(202);
-    expect(retry.body).toEqual({ resendAfterSeconds: 30, expiresInSeconds: 180 });
+    expect(retry.body).toEqual({ resendAfterSeconds: 30, expiresInSeconds: 180, codeLength: 6 });
     // And the sign-in goes on as usual.
     const code = await waitForCode(stack, ADA, known);
     expect((await client.post(VERIFY, { email: ADA, code })).status).toBe(200);

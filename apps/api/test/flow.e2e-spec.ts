@@ -13,7 +13,7 @@ describe('sign-in flow (API e2e against the emulators)', () => {
     });
     expect(start.status).toBe(202);
     // The harness turns the resend cooldown off (CODE_RESEND_SECONDS=0); abuse.e2e-spec.ts tests it.
-    expect(start.body).toEqual({ resendAfterSeconds: 0, expiresInSeconds: 180 });
+    expect(start.body).toEqual({ resendAfterSeconds: 0, expiresInSeconds: 180, codeLength: 6 });
 
     const code = await waitForCode(stack, ADA, known);
     const verify = await client.post('/api/auth/passwordless/verify', { email: ADA, code });

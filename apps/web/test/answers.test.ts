@@ -4,6 +4,7 @@ import {
   EmailSchema,
   MeResponseSchema,
   OtpCodeSchema,
+  otpCodeSchema,
   ProblemSchema,
   SessionsResponseSchema,
   StartResponseSchema,
@@ -47,12 +48,13 @@ const NOT_OBJECTS = [null, undefined, 'x', 3, [], true];
 
 describe('the checks of answers.ts agree with the shared schemas', () => {
   it('StartResponse', () => {
-    const ok = { resendAfterSeconds: 30, expiresInSeconds: 180 };
+    const ok = { resendAfterSeconds: 30, expiresInSeconds: 180, codeLength: 6 };
     agree(isStartResponse, StartResponseSchema, [
       ok,
       { ...ok, extra: 1 },
       without(ok, 'resendAfterSeconds'),
       without(ok, 'expiresInSeconds', '180'),
+      without(ok, 'codeLength', '6'),
       ...NOT_OBJECTS,
     ]);
   });
@@ -134,10 +136,20 @@ describe('the checks of answers.ts agree with the shared schemas', () => {
     }
   });
 
-  it('a code: six digits, surrounding whitespace forgiven', () => {
+  it('a code: as many digits as the start answer said, surrounding whitespace forgiven', () => {
     for (const typed of ['123456', ' 123456 ', '12345', '1234567', '12a456', '']) {
       const parsed = OtpCodeSchema.safeParse(typed);
-      expect([typed, codeFrom(typed)]).toEqual([typed, parsed.success ? parsed.data : undefined]);
+      expect([typed, codeFrom(typed, 6)]).toEqual([
+        typed,
+        parsed.success ? parsed.data : undefined,
+      ]);
+    }
+    for (const typed of ['12345678', ' 12345678 ', '123456', '1234567', '123456789', '1234a678']) {
+      const parsed = otpCodeSchema(8).safeParse(typed);
+      expect([typed, codeFrom(typed, 8)]).toEqual([
+        typed,
+        parsed.success ? parsed.data : undefined,
+      ]);
     }
   });
 });

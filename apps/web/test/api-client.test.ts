@@ -28,7 +28,11 @@ describe('createApiClient', () => {
   it('parses successful answers with the shared schemas', async () => {
     const api = new FakeApi();
     const client = createApiClient({ fetch: api.fetch });
-    expect(await client.start(ADA)).toEqual({ resendAfterSeconds: 30, expiresInSeconds: 180 });
+    expect(await client.start(ADA)).toEqual({
+      resendAfterSeconds: 30,
+      expiresInSeconds: 180,
+      codeLength: 6,
+    });
     expect(await client.verify(ADA, GOOD_CODE)).toEqual(meFor(ADA));
     expect(api.calls[0]).toEqual({
       method: 'POST',
@@ -58,6 +62,7 @@ describe('createApiClient', () => {
     expect(await client.start(ADA, () => told++)).toEqual({
       resendAfterSeconds: 30,
       expiresInSeconds: 180,
+      codeLength: 6,
     });
     expect(told).toBe(1);
     const bodies = api.calls.map((c) => c.body as { email: string; proof?: string });

@@ -131,7 +131,11 @@ export class FakeApi {
       case 'POST /api/auth/passwordless/start':
         return {
           status: 202,
-          body: { resendAfterSeconds: this.resendAfterSeconds, expiresInSeconds: 180 },
+          body: {
+            resendAfterSeconds: this.resendAfterSeconds,
+            expiresInSeconds: 180,
+            codeLength: 6,
+          },
         };
       case 'POST /api/auth/passwordless/verify': {
         const { email, code } = call.body as { email: string; code: string };

@@ -68,6 +68,8 @@ export type StartRequest = z.infer<typeof StartRequestSchema>;
 export const StartResponseSchema = z.object({
   resendAfterSeconds: z.number(),
   expiresInSeconds: z.number(),
+  /** How many digits the code has (the API's OTP_LENGTH, in step with the Auth0 tenant). */
+  codeLength: z.number(),
 });
 export type StartResponse = z.infer<typeof StartResponseSchema>;
 

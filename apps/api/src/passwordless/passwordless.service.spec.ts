@@ -147,13 +147,14 @@ describe(PasswordlessService.name, () => {
   });
 
   describe('start', () => {
-    const ANSWER = { resendAfterSeconds: 45, expiresInSeconds: 180 };
+    const ANSWER = { resendAfterSeconds: 45, expiresInSeconds: 180, codeLength: 6 };
 
     it("answers the tenant's code lifetime (OTP_TTL_SECONDS)", async () => {
       const { service } = setup({ OTP_TTL_SECONDS: '60' });
       await expect(service.start(UNKNOWN, meta())).resolves.toEqual({
         resendAfterSeconds: 45,
         expiresInSeconds: 60,
+        codeLength: 6,
       });
     });
 

@@ -105,6 +105,7 @@ export class PasswordlessService {
     return {
       resendAfterSeconds: this.config.limits.codeResendSeconds,
       expiresInSeconds: this.config.otp.ttlSeconds,
+      codeLength: this.config.otp.length,
     };
   }
 

@@ -59,6 +59,7 @@ function shape<T>(tests: { [K in keyof T]-?: Test }): Check<T> {
 export const isStartResponse = shape<StartResponse>({
   resendAfterSeconds: isNumber,
   expiresInSeconds: isNumber,
+  codeLength: isNumber,
 });
 
 export const isMeResponse = shape<MeResponse>({
@@ -112,8 +113,8 @@ export function emailFrom(typed: string): string | undefined {
     : undefined;
 }
 
-/** The six-digit code, surrounding whitespace forgiven, or undefined. */
-export function codeFrom(typed: string): string | undefined {
+/** The code of `length` digits, surrounding whitespace forgiven, or undefined. */
+export function codeFrom(typed: string, length: number): string | undefined {
   const code = typed.trim();
-  return /^[0-9]{6}$/.test(code) ? code : undefined;
+  return code.length === length && /^[0-9]+$/.test(code) ? code : undefined;
 }

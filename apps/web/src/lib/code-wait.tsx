@@ -49,6 +49,7 @@ export function stayOnCodeStep(
     progress: {
       email,
       expiresInSeconds: same?.expiresInSeconds ?? 180,
+      codeLength: same?.codeLength ?? 6,
       resendAt: Date.now() + wait * 1000,
       codeExpiresAt,
     },

@@ -5,6 +5,8 @@ export interface LoginProgress {
   email: string;
   /** How long a code works, as the start answer said. */
   expiresInSeconds: number;
+  /** How many digits a code has, as the start answer said. */
+  codeLength: number;
   /** When Resend code may be used again (ms since the epoch). */
   resendAt: number;
   /** When the newest code stops working (ms since the epoch), when known. */
@@ -15,8 +17,12 @@ const KEY = 'portcullis.login';
 
 export function readProgress(): LoginProgress | undefined {
   try {
-    const value = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as LoginProgress | null;
-    return value && typeof value.email === 'string' ? value : undefined;
+    const value = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as
+      (Omit<LoginProgress, 'codeLength'> & { codeLength?: number }) | null;
+    // A tab that began sign-in before codeLength was kept: codes then had six digits.
+    return value && typeof value.email === 'string'
+      ? { ...value, codeLength: value.codeLength ?? 6 }
+      : undefined;
   } catch {
     return undefined;
   }

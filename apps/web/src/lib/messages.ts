@@ -41,7 +41,8 @@ export function waitPhrase(seconds: number | undefined): string {
 function sentence(code: ClientErrorCode, activity: Activity, retryAfterSeconds?: number): string {
   switch (code) {
     case 'validation_failed':
-      if (activity === 'verify-code') return 'Enter the 6-digit code from the email.';
+      if (activity === 'verify-code')
+        return 'Enter the code from the email: digits only, as many as it has.';
       if (activity === 'send-code') return 'Enter your email address, like name@example.com.';
       return failed(activity);
     case 'invalid_code':

@@ -1,4 +1,4 @@
-// The second step of /login: the 6-digit code Auth0 emailed, Resend code, and the way back to
+// The second step of /login: the code Auth0 emailed, Resend code, and the way back to
 // the email step. Its own chunk (use-sign-in.ts fetches it when an address is sent): the
 // first paint of /login needs only the email step. It reads the same whether or not the
 // address may sign in.
@@ -77,9 +77,9 @@ export default function CodeStep({ flow, progress, ids }: CodeStepProps) {
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    const typed = codeFrom(code);
+    const typed = codeFrom(code, progress.codeLength);
     if (!typed) {
-      setError(alertMessage('Enter the 6-digit code from the email.'));
+      setError(alertMessage(`Enter the ${progress.codeLength}-digit code from the email.`));
       return;
     }
     setBusy(true);
@@ -108,8 +108,8 @@ export default function CodeStep({ flow, progress, ids }: CodeStepProps) {
       <form onSubmit={(e) => void onSubmit(e)} noValidate aria-busy={busy}>
         <h1>Check your email</h1>
         <p id={`${ids}-about`}>
-          If <strong className="email">{email}</strong> may sign in, we have sent it a 6-digit code.
-          The code works for {minutes(progress.expiresInSeconds)}.
+          If <strong className="email">{email}</strong> may sign in, we have sent it a{' '}
+          {progress.codeLength}-digit code. The code works for {minutes(progress.expiresInSeconds)}.
         </p>
         <label htmlFor={`${ids}-code`}>Verification code</label>
         <input

@@ -29,7 +29,7 @@ export function EmailStep({ flow, ids }: { flow: SignIn; ids: string }) {
   return (
     <form onSubmit={onSubmit} noValidate aria-busy={busy}>
       <h1>Sign in</h1>
-      <p>We will email you a 6-digit code. No password needed.</p>
+      <p>We will email you a one-time code. No password needed.</p>
       <label htmlFor={`${ids}-email`}>Email address</label>
       <input
         id={`${ids}-email`}

@@ -1,4 +1,4 @@
-// Sign-in in two steps: an email address, then the 6-digit code Auth0 emailed. The second
+// Sign-in in two steps: an email address, then the one-time code Auth0 emailed. The second
 // step looks the same whether or not the address may sign in: the page never says which.
 // The steps share their state through useSignIn (use-sign-in.ts).
 import { lazy, Suspense, useId } from 'react';

@@ -72,6 +72,7 @@ export function useSignIn() {
       toCodeStep({
         email: address,
         expiresInSeconds: started.expiresInSeconds,
+        codeLength: started.codeLength,
         resendAt: now + started.resendAfterSeconds * 1000,
         codeExpiresAt: now + started.expiresInSeconds * 1000,
       });
