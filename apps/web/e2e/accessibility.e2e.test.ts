@@ -1,39 +1,19 @@
 // axe (axe-core through @axe-core/playwright) on every page and step a person meets, in the
 // light and the dark colour scheme: /login, the code step, /, /sessions and the local mailbox
 // page. Zero violations is the bar.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 // The mailbox page exists only in embedded mode (emulators on fixed ports), which these tests
 // do not run: it is served here as the API renders it, with its own CSP.
 import { MAILBOX_CSP, renderMailbox } from '../../api/dist/dev-mailbox/dev-mailbox.page.js';
-import { launchBrowser, type Browser } from './browser';
-import { requestCode, signIn } from './flows';
-import { RESULTS_DIR, startStack, type Stack } from './stack';
+import { requestCode, signIn, submitCode } from './flows';
+import { RESULTS_DIR } from './stack';
+import { browserSuite } from './suite';
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  stack = await startStack('accessibility', { env: { CODE_RESEND_SECONDS: '0' } });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-beforeEach(async () => {
-  browser = await launchBrowser();
-});
-
-afterEach(async () => {
-  const problems = [...browser.problems];
-  await browser.close();
-  expect(problems).toEqual([]);
-});
+const suite = browserSuite('accessibility', { env: { CODE_RESEND_SECONDS: '0' } });
 
 interface Found {
   where: string;
@@ -54,12 +34,12 @@ async function axe(page: Page, where: string): Promise<Found[]> {
 
 /** The mailbox page as the API serves it, for `email`, at /api/dev/mailbox on the stack. */
 async function serveMailbox(page: Page, email: string) {
-  await page.route(`${stack.url}/api/dev/mailbox**`, async (route) => {
+  await page.route(`${suite.stack.url}/api/dev/mailbox**`, async (route) => {
     const query = new URL(route.request().url()).searchParams.get('email') ?? '';
     const html = renderMailbox(
       query === 'not-an-address'
         ? { query, notice: 'That is not an email address.' }
-        : { query, messages: query === email ? stack.auth0.outbox(email) : [] },
+        : { query, messages: query === email ? suite.stack.auth0.outbox(email) : [] },
     );
     await route.fulfill({
       status: 200,
@@ -73,12 +53,12 @@ async function serveMailbox(page: Page, email: string) {
 describe('axe finds no violation', () => {
   for (const colorScheme of ['light', 'dark'] as const) {
     it(`on /login, the code step, /, /sessions and the mailbox page (${colorScheme})`, async () => {
-      const { page } = browser;
+      const { page } = suite.browser;
       await page.emulateMedia({ colorScheme });
-      const email = stack.newPerson(`Axe${colorScheme}`);
+      const email = suite.stack.newPerson(`Axe${colorScheme}`);
       const found: Found[] = [];
 
-      await page.goto(`${stack.url}/login`);
+      await page.goto(`${suite.stack.url}/login`);
       await page.getByLabel('Email address').waitFor();
       found.push(...(await axe(page, '/login')));
 
@@ -88,14 +68,13 @@ describe('axe finds no violation', () => {
 
       await requestCode(page, email);
       found.push(...(await axe(page, '/login?step=code')));
-      await page.getByLabel('Verification code').fill('000000');
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await submitCode(page, '000000');
       await page.getByRole('alert').waitFor();
       found.push(...(await axe(page, '/login?step=code with an error')));
 
       await page.getByRole('button', { name: 'Use a different email address' }).click();
       await page.getByLabel('Email address').waitFor();
-      await signIn(page, stack, email);
+      await signIn(page, suite.stack, email);
       found.push(...(await axe(page, '/')));
 
       await page.getByRole('navigation').getByRole('link', { name: 'Sessions' }).click();
@@ -105,7 +84,7 @@ describe('axe finds no violation', () => {
 
       await serveMailbox(page, email);
       for (const query of [email, 'nobody@example.com', 'not-an-address']) {
-        await page.goto(`${stack.url}/api/dev/mailbox?email=${encodeURIComponent(query)}`);
+        await page.goto(`${suite.stack.url}/api/dev/mailbox?email=${encodeURIComponent(query)}`);
         await page.getByRole('heading', { name: 'Local mailbox' }).waitFor();
         found.push(...(await axe(page, `/api/dev/mailbox?email=${query}`)));
       }
@@ -113,7 +92,7 @@ describe('axe finds no violation', () => {
       expect(await page.getByRole('main').count()).toBe(1);
       expect(await page.getByRole('banner').count()).toBe(1);
       await page.setViewportSize({ width: 320, height: 700 });
-      await page.goto(`${stack.url}/api/dev/mailbox?email=${encodeURIComponent(email)}`);
+      await page.goto(`${suite.stack.url}/api/dev/mailbox?email=${encodeURIComponent(email)}`);
       await page.getByRole('table').waitFor();
       const { scrollWidth, innerWidth } = await page.evaluate(() => ({
         scrollWidth: document.documentElement.scrollWidth,

@@ -15,13 +15,29 @@ export async function requestCode(page: Page, email: string): Promise<void> {
   await page.getByRole('heading', { name: 'Check your email' }).waitFor();
 }
 
-/** The whole sign-in from the page the browser is on (which must be /login). */
-export async function signIn(page: Page, stack: Stack, email: string): Promise<void> {
+/** Asks for a code from the page the browser is on (which must be /login); returns it. */
+export async function receiveCode(page: Page, stack: Stack, email: string): Promise<string> {
   const known = stack.auth0.outbox(email).length;
   await requestCode(page, email);
-  const code = await stack.waitForCode(email, known);
+  return stack.waitForCode(email, known);
+}
+
+/** A new person (see Stack.newPerson) opens /login and asks for a code: their address, the code. */
+export async function newPersonWithCode(page: Page, stack: Stack, firstName: string) {
+  const email = stack.newPerson(firstName);
+  await page.goto(`${stack.url}/login`);
+  return { email, code: await receiveCode(page, stack, email) };
+}
+
+/** On the code step: types `code` and presses Sign in. */
+export async function submitCode(page: Page, code: string): Promise<void> {
   await page.getByLabel('Verification code').fill(code);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** The whole sign-in from the page the browser is on (which must be /login). */
+export async function signIn(page: Page, stack: Stack, email: string): Promise<void> {
+  await submitCode(page, await receiveCode(page, stack, email));
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 

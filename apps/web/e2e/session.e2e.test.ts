@@ -1,33 +1,16 @@
-import { mkdirSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { countRequests, launchBrowser, type Browser } from './browser';
 import { pathOf, screenshot, signIn, waitForPath } from './flows';
-import { ADA, RESULTS_DIR, startStack, type Stack } from './stack';
+import { ADA } from './stack';
+import { browserSuite, closeChecked } from './suite';
 
-let stack: Stack;
-let browser: Browser;
+// One person signs in from two browsers in a row: no 30 s wait between their codes.
+const suite = browserSuite('session', { env: { CODE_RESEND_SECONDS: '0' } });
 
-beforeAll(async () => {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  // One person signs in from two browsers in a row: no 30 s wait between their codes.
-  stack = await startStack('session', { env: { CODE_RESEND_SECONDS: '0' } });
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-beforeEach(async () => {
-  stack.setAuth0ClockOffset(0);
-  stack.auth0.clearFaults();
-  stack.auth0.configure({ accessTokenTtlSeconds: 86_400 });
-  browser = await launchBrowser();
-});
-
-afterEach(async () => {
-  const problems = [...browser.problems];
-  await browser.close();
-  expect(problems).toEqual([]);
+beforeEach(() => {
+  suite.stack.setAuth0ClockOffset(0);
+  suite.stack.auth0.clearFaults();
+  suite.stack.auth0.configure({ accessTokenTtlSeconds: 86_400 });
 });
 
 /**
@@ -35,24 +18,25 @@ afterEach(async () => {
  * while it issues 10-minute tokens, then put right. No waiting for a real expiry.
  */
 async function signInWithExpiredToken(page: Browser['page'], name: string): Promise<string> {
-  const email = stack.newPerson(name);
-  stack.auth0.configure({ accessTokenTtlSeconds: 600 });
-  stack.setAuth0ClockOffset(-3_600_000);
-  await page.goto(`${stack.url}/login`);
-  await signIn(page, stack, email);
-  stack.setAuth0ClockOffset(0);
+  const email = suite.stack.newPerson(name);
+  suite.stack.auth0.configure({ accessTokenTtlSeconds: 600 });
+  suite.stack.setAuth0ClockOffset(-3_600_000);
+  await page.goto(`${suite.stack.url}/login`);
+  await signIn(page, suite.stack, email);
+  suite.stack.setAuth0ClockOffset(0);
   return email;
 }
 
 /** Token requests Auth0 has answered so far (sign-ins and refreshes: one endpoint). */
 function tokenRequests(): number {
-  return stack.auth0.requests().filter((r) => r.method === 'POST' && r.path === '/oauth/token')
-    .length;
+  return suite.stack.auth0
+    .requests()
+    .filter((r) => r.method === 'POST' && r.path === '/oauth/token').length;
 }
 
 describe('an expired access token', () => {
   it('is renewed on the server: the page keeps working, and the SPA never asks for a refresh', async () => {
-    const { page } = browser;
+    const { page } = suite.browser;
     const email = await signInWithExpiredToken(page, 'Expiry');
     const before = tokenRequests();
     const refreshes = countRequests(page, 'POST', '/api/auth/refresh');
@@ -71,14 +55,17 @@ describe('an expired access token', () => {
   });
 
   it('in two tabs at once is refreshed once, on the server, and both tabs keep working', async () => {
-    const { page: first } = browser;
+    const { page: first } = suite.browser;
     await signInWithExpiredToken(first, 'Tabs');
-    const second = await browser.newTab();
+    const second = await suite.browser.newTab();
     const before = tokenRequests();
     const refreshes = [first, second].map((tab) => countRequests(tab, 'POST', '/api/auth/refresh'));
     // Auth0 answers the refresh slowly, so both tabs meet the expired token while it runs.
-    stack.auth0.setFaults({ latencyMs: 800, paths: ['/oauth/token'], count: 1 });
-    await Promise.all([first.goto(`${stack.url}/sessions`), second.goto(`${stack.url}/sessions`)]);
+    suite.stack.auth0.setFaults({ latencyMs: 800, paths: ['/oauth/token'], count: 1 });
+    await Promise.all([
+      first.goto(`${suite.stack.url}/sessions`),
+      second.goto(`${suite.stack.url}/sessions`),
+    ]);
     await Promise.all([first, second].map((tab) => tab.getByText('This device').waitFor()));
     expect(refreshes.map((r) => r.count)).toEqual([0, 0]);
     expect(tokenRequests() - before).toBe(1);
@@ -89,12 +76,12 @@ describe('the sessions page', () => {
   it('ends the session of another browser, which is signed out at its next navigation', async () => {
     const other = await launchBrowser();
     try {
-      const first = browser.page;
+      const first = suite.browser.page;
       const second = other.page;
-      await first.goto(`${stack.url}/login`);
-      await signIn(first, stack, ADA);
-      await second.goto(`${stack.url}/login`);
-      await signIn(second, stack, ADA);
+      await first.goto(`${suite.stack.url}/login`);
+      await signIn(first, suite.stack, ADA);
+      await second.goto(`${suite.stack.url}/login`);
+      await signIn(second, suite.stack, ADA);
 
       await first.getByRole('navigation').getByRole('link', { name: 'Sessions' }).click();
       await first.getByRole('heading', { name: 'Your sessions' }).waitFor();
@@ -129,7 +116,7 @@ describe('the sessions page', () => {
       await second.getByLabel('Email address').waitFor();
       expect(await second.getByText(ADA).count()).toBe(0);
       // …or a fresh load (the route guard's /api/me gets 401).
-      await second.goto(`${stack.url}/`);
+      await second.goto(`${suite.stack.url}/`);
       expect(await waitForPath(second, (p) => p.startsWith('/login'))).toBe('/login?redirect=%2F');
 
       // This browser is still signed in.
@@ -137,50 +124,46 @@ describe('the sessions page', () => {
       await first.getByText('This device').waitFor();
       expect(pathOf(first)).toBe('/sessions');
     } finally {
-      const problems = [...other.problems];
-      await other.close();
-      expect(problems).toEqual([]);
+      await closeChecked(other);
     }
   });
 
   it('Sign out of all other sessions signs the other browsers out', async () => {
     const other = await launchBrowser();
     try {
-      const first = browser.page;
+      const first = suite.browser.page;
       const second = other.page;
-      const email = stack.newPerson('Everywhere');
-      await first.goto(`${stack.url}/login`);
-      await signIn(first, stack, email);
-      await second.goto(`${stack.url}/login`);
-      await signIn(second, stack, email);
+      const email = suite.stack.newPerson('Everywhere');
+      await first.goto(`${suite.stack.url}/login`);
+      await signIn(first, suite.stack, email);
+      await second.goto(`${suite.stack.url}/login`);
+      await signIn(second, suite.stack, email);
 
-      await first.goto(`${stack.url}/sessions`);
+      await first.goto(`${suite.stack.url}/sessions`);
       const items = first.getByRole('main').getByRole('listitem');
       await expect.poll(() => items.count()).toBe(2);
       await first.getByRole('button', { name: 'Sign out of all other sessions' }).click();
       await expect.poll(() => items.count()).toBe(1);
       await first.getByText('You are not signed in anywhere else.').waitFor();
 
-      await second.goto(`${stack.url}/sessions`);
+      await second.goto(`${suite.stack.url}/sessions`);
       expect(await waitForPath(second, (p) => p.startsWith('/login'))).toBe(
         '/login?redirect=%2Fsessions',
       );
     } finally {
-      const problems = [...other.problems];
-      await other.close();
-      expect(problems).toEqual([]);
+      await closeChecked(other);
     }
   });
 });
 
 describe('signing out in one tab', () => {
   it('signs the other tabs out too', async () => {
-    const { page: first } = browser;
-    const email = stack.newPerson('Twotabs');
-    await first.goto(`${stack.url}/login`);
-    await signIn(first, stack, email);
-    const second = await browser.newTab();
-    await second.goto(`${stack.url}/sessions`);
+    const { page: first } = suite.browser;
+    const email = suite.stack.newPerson('Twotabs');
+    await first.goto(`${suite.stack.url}/login`);
+    await signIn(first, suite.stack, email);
+    const second = await suite.browser.newTab();
+    await second.goto(`${suite.stack.url}/sessions`);
     await second.getByRole('heading', { name: 'Your sessions' }).waitFor();
 
     await first.getByRole('button', { name: 'Sign out' }).click();

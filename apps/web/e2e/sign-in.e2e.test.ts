@@ -1,54 +1,40 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { countRequests, launchBrowser, type Browser } from './browser';
-import { pathOf, requestCode, screenshot, signIn, waitForPath } from './flows';
-import { ADA, CHARLES, RESULTS_DIR, startStack, type Stack } from './stack';
+import { describe, expect, it } from 'vitest';
+import { countRequests } from './browser';
+import {
+  pathOf,
+  newPersonWithCode,
+  requestCode,
+  screenshot,
+  signIn,
+  submitCode,
+  waitForPath,
+} from './flows';
+import { ADA, CHARLES, RESULTS_DIR } from './stack';
+import { browserSuite } from './suite';
 
 // The issue's target for /login: every script it loads before the first submit, at most
 // 100 kB of gzip JS in all. React 19 and TanStack Router alone take about 95 kB (see README).
 const FIRST_LOAD_CEILING_KB = 100;
 
-let stack: Stack;
-let browser: Browser;
-
-beforeAll(async () => {
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  stack = await startStack('sign-in');
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-beforeEach(async () => {
-  browser = await launchBrowser();
-});
-
-afterEach(async () => {
-  const problems = [...browser.problems];
-  await browser.close();
-  // Every page ran under a strict CSP: nothing may have been refused, nothing may have thrown.
-  expect(problems).toEqual([]);
-});
+const suite = browserSuite('sign-in');
 
 describe('signing in', () => {
   it('works for ada with the code from the outbox; a reload keeps the session; no token reaches JavaScript', async () => {
-    const { page, context } = browser;
-    await page.goto(`${stack.url}/`);
+    const { page, context } = suite.browser;
+    await page.goto(`${suite.stack.url}/`);
     expect(await waitForPath(page, (p) => p.startsWith('/login'))).toBe('/login?redirect=%2F');
     await page.getByLabel('Email address').waitFor();
     await screenshot(page, 'login-1-email');
 
-    const known = stack.auth0.outbox(ADA).length;
+    const known = suite.stack.auth0.outbox(ADA).length;
     await requestCode(page, ADA);
     expect(await page.getByRole('button', { name: 'Resend code' }).isDisabled()).toBe(true);
     expect(await page.getByText(/You can ask for a new code in \d+ s\./).isVisible()).toBe(true);
     await screenshot(page, 'login-2-code');
-    const code = await stack.waitForCode(ADA, known);
-    await page.getByLabel('Verification code').fill(code);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await submitCode(page, await suite.stack.waitForCode(ADA, known));
 
     await page.getByRole('heading', { name: 'Welcome' }).waitFor();
     expect(pathOf(page)).toBe('/');
@@ -61,7 +47,7 @@ describe('signing in', () => {
     expect(pathOf(page)).toBe('/');
     expect(await page.locator('.who .email').textContent()).toBe(ADA);
 
-    const cookies = await context.cookies(stack.url);
+    const cookies = await context.cookies(suite.stack.url);
     const session = cookies.find((c) => c.name === 'portcullis');
     expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' });
     const visible = await page.evaluate(() => ({
@@ -77,27 +63,22 @@ describe('signing in', () => {
   });
 
   it('from a deep link while signed out returns there after sign-in', async () => {
-    const { page } = browser;
-    const email = stack.newPerson('Deep');
-    await page.goto(`${stack.url}/sessions?tab=2`);
+    const { page } = suite.browser;
+    const email = suite.stack.newPerson('Deep');
+    await page.goto(`${suite.stack.url}/sessions?tab=2`);
     expect(await waitForPath(page, (p) => p.startsWith('/login'))).toBe(
       '/login?redirect=%2Fsessions%3Ftab%3D2',
     );
     expect(await page.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
-    await signIn(page, stack, email);
+    await signIn(page, suite.stack, email);
     await page.getByRole('heading', { name: 'Your sessions' }).waitFor();
     expect(pathOf(page)).toBe('/sessions?tab=2');
   });
 
   it('with a wrong code shows an alert that describes the field, focus staying in the field', async () => {
-    const { page } = browser;
-    const email = stack.newPerson('Wrong');
-    await page.goto(`${stack.url}/login`);
-    const known = stack.auth0.outbox(email).length;
-    await requestCode(page, email);
-    const code = await stack.waitForCode(email, known);
-    await page.getByLabel('Verification code').fill(code === '000000' ? '111111' : '000000');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const { page } = suite.browser;
+    const { code } = await newPersonWithCode(page, suite.stack, 'Wrong');
+    await submitCode(page, code === '000000' ? '111111' : '000000');
     const alert = page.getByRole('alert');
     await alert.waitFor();
     expect(await alert.textContent()).toBe(
@@ -111,32 +92,32 @@ describe('signing in', () => {
   });
 
   it('for charles.babbage shows the same step as for an eligible address, and sends no code', async () => {
-    const { page } = browser;
+    const { page } = suite.browser;
     const stepText = async (email: string) => {
-      await page.goto(`${stack.url}/login`);
+      await page.goto(`${suite.stack.url}/login`);
       await requestCode(page, email);
       const text = (await page.locator('main').innerText()).replaceAll(email, '<email>');
       // The mailbox link appears only in embedded mode, for everyone alike; not here.
       return text;
     };
-    const eligible = stack.newPerson('Control');
-    const known = stack.auth0.outbox(eligible).length;
+    const eligible = suite.stack.newPerson('Control');
+    const known = suite.stack.auth0.outbox(eligible).length;
     const forCharles = await stepText(CHARLES);
     const forEligible = await stepText(eligible);
     expect(forCharles).toBe(forEligible);
     // The eligible address's code was sent after charles's request was answered: by then a
     // code for charles would have been sent too.
-    await stack.waitForCode(eligible, known);
-    expect(stack.auth0.outbox(CHARLES)).toEqual([]);
+    await suite.stack.waitForCode(eligible, known);
+    expect(suite.stack.auth0.outbox(CHARLES)).toEqual([]);
   });
 });
 
 describe('signing out', () => {
   it('returns to /login, and Back shows no protected content', async () => {
-    const { page } = browser;
-    const email = stack.newPerson('Leaving');
-    await page.goto(`${stack.url}/login`);
-    await signIn(page, stack, email);
+    const { page } = suite.browser;
+    const email = suite.stack.newPerson('Leaving');
+    await page.goto(`${suite.stack.url}/login`);
+    await signIn(page, suite.stack, email);
     await page.getByRole('button', { name: 'Sign out' }).click();
     expect(await waitForPath(page, (p) => p.startsWith('/login'))).toBe('/login?reason=signed_out');
     expect(await page.getByRole('status').textContent()).toBe('You have signed out.');
@@ -153,7 +134,7 @@ describe('signing out', () => {
 
 describe('performance', () => {
   it('everything /login loads before the first submit: JS and CSS sizes (gzip), written to test-results', async () => {
-    const { page } = browser;
+    const { page } = suite.browser;
     const bodies: Array<{ url: string; type: 'js' | 'css'; raw: number; gzip: number }> = [];
     const pending: Array<Promise<void>> = [];
     page.on('response', (response) => {
@@ -170,7 +151,7 @@ describe('performance', () => {
         }),
       );
     });
-    await page.goto(`${stack.url}/login`, { waitUntil: 'networkidle' });
+    await page.goto(`${suite.stack.url}/login`, { waitUntil: 'networkidle' });
     await page.getByLabel('Email address').waitFor();
     // Whatever loads while the person reads and types counts too: wait well past idle.
     await page.waitForTimeout(2500);
@@ -193,10 +174,10 @@ describe('performance', () => {
   });
 
   it('asks /me once during a scripted session of 10 navigations', async () => {
-    const { page } = browser;
-    const email = stack.newPerson('Browsing');
-    await page.goto(`${stack.url}/login`);
-    await signIn(page, stack, email);
+    const { page } = suite.browser;
+    const email = suite.stack.newPerson('Browsing');
+    await page.goto(`${suite.stack.url}/login`);
+    await signIn(page, suite.stack, email);
     const me = countRequests(page, 'GET', '/api/me');
     await page.reload(); // a fresh page: nothing cached
     await page.getByRole('heading', { name: 'Welcome' }).waitFor();

@@ -1,14 +1,14 @@
-import { createChallenge } from 'altcha-lib';
-import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { describe, expect, it } from 'vitest';
 import { createApiClient } from '../src/api/api-client';
 import { ApiError } from '../src/api/api-error';
 import {
   ADA,
+  challengeAnswer,
   CURRENT_SESSION,
   FakeApi,
   GOOD_CODE,
   meFor,
+  newChallenge,
   otherSessions,
   problemAnswer,
 } from './fake-api';
@@ -42,20 +42,10 @@ describe('createApiClient', () => {
   });
 
   it('start meets a 428 challenge_required by solving it and retrying with the proof', async () => {
-    const challenge = await createChallenge({
-      algorithm: 'SHA-256',
-      cost: 1,
-      counter: 25,
-      deriveKey,
-      expiresAt: Math.floor(Date.now() / 1000) + 300,
-      hmacSignatureSecret: 'signature-secret',
-      hmacKeySignatureSecret: 'key-secret',
-    });
+    const challenge = await newChallenge(25);
     const api = new FakeApi();
     api.override((call) =>
-      (call.body as { proof?: string }).proof
-        ? undefined
-        : { status: 428, body: { ...problemAnswer('challenge_required').body!, challenge } },
+      (call.body as { proof?: string }).proof ? undefined : challengeAnswer(challenge),
     );
     const client = createApiClient({ fetch: api.fetch });
     let told = 0;
@@ -81,10 +71,7 @@ describe('createApiClient', () => {
     const client = createApiClient({ fetch: api.fetch });
     expect((await rejection(client.start(ADA))).code).toBe('challenge_required');
     const broken = new FakeApi();
-    broken.override(() => ({
-      status: 428,
-      body: { ...problemAnswer('challenge_required').body!, challenge: { parameters: 1 } },
-    }));
+    broken.override(() => challengeAnswer({ parameters: 1 }));
     const err = await rejection(createApiClient({ fetch: broken.fetch }).start(ADA));
     expect(err.code).toBe('challenge_required');
     expect(broken.count('POST', '/api/auth/passwordless/start')).toBe(1);

@@ -1,7 +1,15 @@
 // A stand-in for the Portcullis API behind `fetch`, for component and router tests: it keeps
 // a session flag like the cookie would, answers with the contract's shapes, and records
 // every call. Behaviour the browser tests check against the real API is mirrored loosely.
-import { problem, type ErrorCode, type MeResponse, type SessionSummary } from '@portcullis/shared';
+import {
+  problem,
+  type Challenge,
+  type ErrorCode,
+  type MeResponse,
+  type SessionSummary,
+} from '@portcullis/shared';
+import { createChallenge } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/sha';
 
 export const ADA = 'ada.lovelace@example.com';
 export const GOOD_CODE = '123456';
@@ -160,3 +168,27 @@ export class FakeApi {
 }
 
 export { problemAnswer };
+
+/** The keys the tests' ALTCHA challenges are signed with (verifySolution needs them too). */
+export const CHALLENGE_SECRETS = {
+  hmacSignatureSecret: 'test-signature-secret',
+  hmacKeySignatureSecret: 'test-key-secret',
+};
+
+/** A cheap ALTCHA challenge whose solution is `counter`, valid for five minutes. */
+export async function newChallenge(counter: number): Promise<Challenge> {
+  const challenge = await createChallenge({
+    algorithm: 'SHA-256',
+    cost: 1,
+    counter,
+    deriveKey,
+    expiresAt: Math.floor(Date.now() / 1000) + 300,
+    ...CHALLENGE_SECRETS,
+  });
+  return challenge as Challenge;
+}
+
+/** The API's answer to a start under a flood: 428 challenge_required with `challenge`. */
+export function challengeAnswer(challenge: unknown): Answer {
+  return { status: 428, body: { ...problem('challenge_required'), challenge } };
+}

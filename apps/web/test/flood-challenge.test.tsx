@@ -1,39 +1,17 @@
 // The login page under a flood: start answers 428 challenge_required with an ALTCHA
 // challenge; the page says it is checking the browser (role="status"), solves the challenge
 // with the lazily loaded solver and retries start with the proof.
-import { problem, type Challenge } from '@portcullis/shared';
+import type { Challenge } from '@portcullis/shared';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { createChallenge, verifySolution } from 'altcha-lib';
+import { verifySolution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { describe, expect, it } from 'vitest';
-import { ADA, FakeApi } from './fake-api';
+import { ADA, CHALLENGE_SECRETS, challengeAnswer, FakeApi, newChallenge } from './fake-api';
 import { renderApp } from './render-app';
 
 const START = '/api/auth/passwordless/start';
 const CHECKING_BROWSER = 'Checking your browser…';
-const SECRETS = {
-  hmacSignatureSecret: 'test-signature-secret',
-  hmacKeySignatureSecret: 'test-key-secret',
-};
-
-async function newChallenge(): Promise<Challenge> {
-  const challenge = await createChallenge({
-    algorithm: 'SHA-256',
-    cost: 1,
-    counter: 40,
-    deriveKey,
-    expiresAt: Math.floor(Date.now() / 1000) + 300,
-    ...SECRETS,
-  });
-  return challenge as Challenge;
-}
-
-const challengeAnswer = (challenge: Challenge) => ({
-  status: 428,
-  body: { ...problem('challenge_required'), challenge },
-});
-
 async function submitEmail() {
   const user = userEvent.setup();
   await user.type(await screen.findByLabelText('Email address'), ADA);
@@ -42,7 +20,7 @@ async function submitEmail() {
 
 describe('the login page under a flood', () => {
   it('says "Checking your browser…", solves the challenge, and retries start with its proof', async () => {
-    const challenge = await newChallenge();
+    const challenge = await newChallenge(40);
     const api = new FakeApi();
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -74,7 +52,7 @@ describe('the login page under a flood', () => {
     };
     expect(payload.challenge).toEqual(challenge);
     expect(payload.solution.counter).toBe(40);
-    const verified = await verifySolution({ ...payload, deriveKey, ...SECRETS });
+    const verified = await verifySolution({ ...payload, deriveKey, ...CHALLENGE_SECRETS });
     expect(verified.verified).toBe(true);
 
     release();
@@ -83,7 +61,7 @@ describe('the login page under a flood', () => {
   });
 
   it('a challenge it cannot solve ends in an alert, not an endless check', async () => {
-    const challenge = await newChallenge();
+    const challenge = await newChallenge(40);
     const broken = { ...challenge, parameters: { ...challenge.parameters, keyPrefix: 'zz' } };
     const api = new FakeApi();
     api.override((call) => (call.path === START ? challengeAnswer(broken) : undefined));
@@ -97,7 +75,7 @@ describe('the login page under a flood', () => {
 
   it('solves again when the API refuses the first proof, then gives up', async () => {
     const api = new FakeApi();
-    const challenges = [await newChallenge(), await newChallenge(), await newChallenge()];
+    const challenges = [await newChallenge(40), await newChallenge(40), await newChallenge(40)];
     let asked = 0;
     api.override((call) =>
       call.path === START ? challengeAnswer(challenges[asked++]!) : undefined,

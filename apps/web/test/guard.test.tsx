@@ -11,6 +11,29 @@ function signedInApi(expired = false): FakeApi {
   return api;
 }
 
+/** Signed in on /, with a 30 s stale window on a clock the test moves (`clock.now`). */
+async function renderWithClock() {
+  const clock = { now: 0 };
+  const user = userEvent.setup();
+  const view = renderApp('/', {
+    api: signedInApi(),
+    staleMs: 30_000,
+    now: () => clock.now,
+  });
+  await screen.findByRole('heading', { name: /^Welcome/ });
+  return { ...view, user, clock };
+}
+
+/** A signed-in FakeApi whose /api/me answers upstream_unavailable while `outage.down`. */
+function apiWithOutage(down: boolean) {
+  const api = signedInApi();
+  const outage = { down };
+  api.override((call) =>
+    outage.down && call.path === '/api/me' ? problemAnswer('upstream_unavailable') : undefined,
+  );
+  return { api, outage };
+}
+
 describe('the authenticated layout', () => {
   it('sends someone without a session to /login?redirect=<where they were going>', async () => {
     const { router, api } = renderApp('/sessions?tab=2');
@@ -33,14 +56,7 @@ describe('the authenticated layout', () => {
   });
 
   it('asks /me once for several navigations inside the stale window, again after it', async () => {
-    let clock = 0;
-    const user = userEvent.setup();
-    const { api, router } = renderApp('/', {
-      api: signedInApi(),
-      staleMs: 30_000,
-      now: () => clock,
-    });
-    await screen.findByRole('heading', { name: /^Welcome/ });
+    const { api, router, user, clock } = await renderWithClock();
     for (let i = 0; i < 5; i += 1) {
       await user.click(screen.getByRole('link', { name: 'Sessions' }));
       await screen.findByRole('heading', { name: 'Your sessions' });
@@ -49,24 +65,17 @@ describe('the authenticated layout', () => {
     }
     expect(currentHref(router)).toBe('/');
     expect(api.count('GET', '/api/me')).toBe(1);
-    clock += 30_000;
+    clock.now += 30_000;
     await user.click(screen.getByRole('link', { name: 'Sessions' }));
     await screen.findByRole('heading', { name: 'Your sessions' });
     expect(api.count('GET', '/api/me')).toBe(2);
   });
 
   it('after the stale window, sends the next navigation of a session ended elsewhere to /login', async () => {
-    let clock = 0;
-    const user = userEvent.setup();
-    const { api, router } = renderApp('/', {
-      api: signedInApi(),
-      staleMs: 30_000,
-      now: () => clock,
-    });
-    await screen.findByRole('heading', { name: /^Welcome/ });
+    const { api, router, user, clock } = await renderWithClock();
     // Ended from another browser: the API now answers this cookie with 401.
     api.session = null;
-    clock += 30_000;
+    clock.now += 30_000;
     await user.click(screen.getByRole('link', { name: 'Sessions' }));
     await screen.findByLabelText('Email address');
     expect(currentHref(router)).toBe('/login?redirect=%2Fsessions');
@@ -83,31 +92,23 @@ describe('the authenticated layout', () => {
   });
 
   it('shows an error with a retry, not the login page, when the API is unavailable', async () => {
-    const api = signedInApi();
-    let down = true;
-    api.override((call) =>
-      down && call.path === '/api/me' ? problemAnswer('upstream_unavailable') : undefined,
-    );
+    const { api, outage } = apiWithOutage(true);
     const user = userEvent.setup();
     renderApp('/', { api });
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toBe('Sign-in is unavailable right now. Try again in a moment.');
     expect(screen.queryByLabelText('Email address')).toBeNull();
-    down = false;
+    outage.down = false;
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByRole('heading', { name: /^Welcome/ })).toBeTruthy();
   });
 
   it('an outage while signed in keeps the header and Sign out, and Try again reports its result', async () => {
-    const api = signedInApi();
-    let down = false;
-    api.override((call) =>
-      down && call.path === '/api/me' ? problemAnswer('upstream_unavailable') : undefined,
-    );
+    const { api, outage } = apiWithOutage(false);
     const user = userEvent.setup();
     renderApp('/', { api, staleMs: 0 });
     await screen.findByRole('heading', { name: /^Welcome/ });
-    down = true;
+    outage.down = true;
     await user.click(screen.getByRole('link', { name: 'Sessions' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toBe('Sign-in is unavailable right now. Try again in a moment.');
@@ -119,7 +120,7 @@ describe('the authenticated layout', () => {
         'Still unavailable. Sign-in is unavailable right now. Try again in a moment.',
       ),
     );
-    down = false;
+    outage.down = false;
     await user.click(screen.getByRole('button', { name: 'Try again' }));
     await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
     expect(screen.getByRole('heading', { name: 'Your sessions' })).toBeTruthy();

@@ -7,7 +7,8 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { codeFrom } from '../api/answers';
 import { ApiError } from '../api/api-error';
 import { DEV_MAILBOX_PATH } from '../api/api-client';
-import { alertMessage, ErrorAlert } from '../components/error-alert';
+import { alertMessage } from '../components/error-alert';
+import { Field } from '../components/field';
 import { duration } from '../lib/code-wait';
 import { saveProgress, type LoginProgress } from '../lib/login-progress';
 import { useSecondsUntil } from '../lib/use-seconds-until';
@@ -43,7 +44,6 @@ export default function CodeStep({ flow, progress, ids }: CodeStepProps) {
   const [code, setCode] = useState('');
   const [mailbox, setMailbox] = useState(false);
   const secondsLeft = useSecondsUntil(resendAt);
-  const errorId = `${ids}-error`;
 
   const input = useRef<HTMLInputElement>(null);
   const resendButton = useRef<HTMLButtonElement>(null);
@@ -111,23 +111,20 @@ export default function CodeStep({ flow, progress, ids }: CodeStepProps) {
           If <strong className="email">{email}</strong> may sign in, we have sent it a{' '}
           {progress.codeLength}-digit code. The code works for {minutes(progress.expiresInSeconds)}.
         </p>
-        <label htmlFor={`${ids}-code`}>Verification code</label>
-        <input
+        <Field
+          label="Verification code"
           id={`${ids}-code`}
           name="code"
           className="code"
           autoComplete="one-time-code"
           inputMode="numeric"
           pattern="[0-9]*"
-          autoFocus
-          required
           ref={input}
           value={code}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={`${ids}-about${error ? ` ${errorId}` : ''}`}
+          about={`${ids}-about`}
+          error={error}
           onChange={(e) => setCode(digits(e.target.value))}
         />
-        <ErrorAlert message={error} id={errorId} focus={false} />
         <button type="submit" disabled={busy}>
           Sign in
         </button>

@@ -2,13 +2,13 @@
 // (answers.ts), so a typo is caught without a request.
 import { useEffect, useRef, type FormEvent } from 'react';
 import { emailFrom } from '../api/answers';
-import { alertMessage, ErrorAlert } from '../components/error-alert';
+import { alertMessage } from '../components/error-alert';
+import { Field } from '../components/field';
 import type { SignIn } from './use-sign-in';
 
 export function EmailStep({ flow, ids }: { flow: SignIn; ids: string }) {
   const { email, error, busy } = flow;
   const input = useRef<HTMLInputElement>(null);
-  const errorId = `${ids}-error`;
 
   // Errors on this step are about the address: focus stays in the field, which the alert
   // describes, so correcting it needs no Shift+Tab.
@@ -30,23 +30,19 @@ export function EmailStep({ flow, ids }: { flow: SignIn; ids: string }) {
     <form onSubmit={onSubmit} noValidate aria-busy={busy}>
       <h1>Sign in</h1>
       <p>We will email you a one-time code. No password needed.</p>
-      <label htmlFor={`${ids}-email`}>Email address</label>
-      <input
+      <Field
+        label="Email address"
         id={`${ids}-email`}
         name="email"
         type="email"
-        autoComplete="email"
-        autoCapitalize="none"
         spellCheck={false}
-        autoFocus
-        required
+        autoCapitalize="none"
+        autoComplete="email"
         ref={input}
         value={email}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? errorId : undefined}
+        error={error}
         onChange={(e) => flow.setEmail(e.target.value)}
       />
-      <ErrorAlert message={error} id={errorId} focus={false} />
       <button type="submit" disabled={busy}>
         Send code
       </button>
