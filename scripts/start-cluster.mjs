@@ -20,7 +20,8 @@ import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nginxConfig, nginxInfo } from './cluster/nginx.mjs';
-import { findBinary, follow, freePort, httpOk, portFree, redisPing } from './cluster/probes.mjs';
+import { clusterBanner } from './cluster/banner.mjs';
+import { findBinary, follow, httpOk, portFree } from './cluster/probes.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const local = (...p) => path.join(root, '.local', ...p);
@@ -265,6 +266,8 @@ async function ready(entry, what, check) {
 
 // ---------------------------------------------------------------- start
 
+// Built by now: the emulators' starter, and the free-port and PING probes the tests use too.
+const { freePort, redisPing, startEmulators } = await import('@portcullis/emulators/testing');
 const port = await redisPort();
 const redisUrl = `redis://127.0.0.1:${port}`;
 const redisDir = AOF ? local('redis') : clusterDir;
@@ -322,7 +325,6 @@ const redisArgs = [
 const redis = run('redis', redisServer, redisArgs);
 // Both emulators in this process, through the same starter as the tests and the bench; their
 // lines (the one-time codes) are printed as [emulators].
-const { startEmulators } = await import('@portcullis/emulators/testing');
 try {
   emulators = await startEmulators({
     auth0: { port: AUTH0_PORT, log: (line) => console.log(`[emulators] ${line}`) },
@@ -369,34 +371,20 @@ await ready(proxy, 'nginx', () => httpOk(PROXY_PORT, '/api/health/live'));
 if (phase === 'stopping') await new Promise(() => {});
 phase = 'running';
 
-const rel = (p) => path.relative(root, p) + '/';
-const outbox = `https://localhost:${AUTH0_PORT}/__emulator/outbox?email=ada.lovelace@example.com`;
-console.log(`
-================================================================================================
- Portcullis cluster: nginx -> two API instances sharing state in Redis (development settings)
-
- Open          http://localhost:${PROXY_PORT}   nginx, round robin over both instances
- Instances     http://127.0.0.1:${API_PORTS[0]} (pid ${apis[0].child.pid})  http://127.0.0.1:${API_PORTS[1]} (pid ${apis[1].child.pid})
-               REDIS_URL=${redisUrl}  KEY_PREFIX=${KEY_PREFIX}  TRUST_PROXY=loopback
-               shared: sessions, refresh locks, revocation; per instance: the limit counters
- Redis         ${redisUrl}  ${
-   AOF
-     ? `append-only file in ${rel(redisDir)} (appendfsync everysec: a crash loses at most ~1 s)`
-     : 'NO PERSISTENCE: a restart of Redis ends every session\n               (CLUSTER_REDIS_AOF=1 keeps an append-only file in .local/redis/)'
- }
- Emulators     Auth0 https://localhost:${AUTH0_PORT}, Salesforce http://localhost:${SALESFORCE_PORT} (in this process, both instances use it)
- nginx         config ${path.relative(root, nginxConf)}; access log printed as [nginx] and kept in ${path.relative(root, clusterDir)}/access.log
- Session key   SESSION_SECRETS ${secretNote}
-
- See it work:
-  1. Sign in at http://localhost:${PROXY_PORT} as ada.lovelace@example.com. The code is printed as
-     "[emulators] [auth0-emulator] code for …", and listed by
-       curl --cacert .local/tls/localhost.pem '${outbox}'
-  2. Open http://localhost:${PROXY_PORT}/sessions and reload: the [nginx] lines alternate between
-     "-> 127.0.0.1:${API_PORTS[0]}" and "-> 127.0.0.1:${API_PORTS[1]}", and you stay signed in.
-  3. Or with curl (the X-Upstream header names the instance that answered):
-       for i in 1 2 3 4; do curl -s -o /dev/null -D - localhost:${PROXY_PORT}/api/health/ready | grep -i x-upstream; done
-  4. kill ${apis[0].child.pid} stops one instance: nginx sends everything to the other, nobody is signed out.
- Ctrl-C stops everything.
-================================================================================================
-`);
+console.log(
+  clusterBanner({
+    root,
+    proxyPort: PROXY_PORT,
+    apiPorts: API_PORTS,
+    pids: apis.map((entry) => entry.child.pid),
+    auth0Port: AUTH0_PORT,
+    salesforcePort: SALESFORCE_PORT,
+    redisUrl,
+    redisDir,
+    aof: AOF,
+    keyPrefix: KEY_PREFIX,
+    nginxConf,
+    clusterDir,
+    secretNote,
+  }),
+);

@@ -1,9 +1,10 @@
 // Small helpers of `npm run start:cluster`: finding binaries, free ports, readiness probes,
-// and following a log file.
+// and following a log file. (A free port and the Redis PING probe come from
+// `@portcullis/emulators/testing`, shared with the tests.)
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import http from 'node:http';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 
 /** An executable by name on PATH, or in the sbin directories a non-root PATH often lacks. */
 export function findBinary(name, override) {
@@ -21,36 +22,6 @@ export function portFree(port, host = '127.0.0.1') {
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-/** A port that was free a moment ago, on loopback. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Whether Redis on `port` answers PING. */
-export function redisPing(port) {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.setTimeout(500);
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
-      socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
   });
 }
 

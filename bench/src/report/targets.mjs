@@ -48,6 +48,22 @@ const rpsValue = (a, b) => {
  * @param {MergedRun | undefined} b
  */
 const p99Ratio = (a, b) => (a && b ? a.p99Ms / b.p99Ms : NaN);
+/**
+ * A throughput target: run `a` serves at least `min` times run `b`'s requests per second.
+ * @param {string} name
+ * @param {MergedRun | undefined} a
+ * @param {MergedRun | undefined} b
+ * @param {number} [min]
+ */
+const rpsCheck = (name, a, b, min = 0.85) =>
+  check(name, rpsValue(a, b), `≥ ${min}×`, ratio(a, b) >= min);
+/**
+ * A latency target: run `a`'s p99 is at most twice run `b`'s.
+ * @param {string} name
+ * @param {MergedRun | undefined} a
+ * @param {MergedRun | undefined} b
+ */
+const p99Check = (name, a, b) => check(name, `${n(p99Ratio(a, b))}×`, '≤ 2×', p99Ratio(a, b) <= 2);
 
 /**
  * The runs with errors, timeouts or non-2xx answers.
@@ -95,18 +111,12 @@ export function targets(doc, r, d) {
   return [
     ...(red
       ? [
-          check(
+          rpsCheck(
             'Redis: /api/me, one cookie (R2) ÷ health (R1), same instance',
-            rpsValue(r('R2'), r('R1')),
-            '≥ 0.85×',
-            ratio(r('R2'), r('R1')) >= 0.85,
+            r('R2'),
+            r('R1'),
           ),
-          check(
-            `Redis: /api/me, ${red.sessions} cookies (R3) ÷ health (R1)`,
-            rpsValue(r('R3'), r('R1')),
-            '≥ 0.85×',
-            ratio(r('R3'), r('R1')) >= 0.85,
-          ),
+          rpsCheck(`Redis: /api/me, ${red.sessions} cookies (R3) ÷ health (R1)`, r('R3'), r('R1')),
           check(
             'Redis: logout on A refused on B, p99',
             `${n(red.propagation?.p99Ms ?? NaN, 1)} ms`,
@@ -115,18 +125,8 @@ export function targets(doc, r, d) {
           ),
         ]
       : []),
-    check(
-      '/api/me, one cookie (2) ÷ health (1)',
-      rpsValue(r('2'), r('1')),
-      '≥ 0.85×',
-      ratio(r('2'), r('1')) >= 0.85,
-    ),
-    check(
-      `/api/me, ${doc.settings.sessions} cookies (3) ÷ health (1)`,
-      rpsValue(r('3'), r('1')),
-      '≥ 0.85×',
-      ratio(r('3'), r('1')) >= 0.85,
-    ),
+    rpsCheck('/api/me, one cookie (2) ÷ health (1)', r('2'), r('1')),
+    rpsCheck(`/api/me, ${doc.settings.sessions} cookies (3) ÷ health (1)`, r('3'), r('1')),
     check(
       '/api/me cookie (2) ÷ textbook /api/me (T2)',
       rpsValue(r('2'), r('T2')),
@@ -151,18 +151,8 @@ export function targets(doc, r, d) {
       '≤ 10 µs',
       d.cacheHitAuthBearerUs <= 10,
     ),
-    check(
-      'p99 /api/me (2) ÷ p99 health (1)',
-      `${n(p99Ratio(r('2'), r('1')))}×`,
-      '≤ 2×',
-      p99Ratio(r('2'), r('1')) <= 2,
-    ),
-    check(
-      `p99 /api/me (3) ÷ p99 health (1)`,
-      `${n(p99Ratio(r('3'), r('1')))}×`,
-      '≤ 2×',
-      p99Ratio(r('3'), r('1')) <= 2,
-    ),
+    p99Check('p99 /api/me (2) ÷ p99 health (1)', r('2'), r('1')),
+    p99Check(`p99 /api/me (3) ÷ p99 health (1)`, r('3'), r('1')),
     check(
       'errors and non-2xx under load (all runs, sign-ins)',
       errored.length === 0 && failedSignIns === 0

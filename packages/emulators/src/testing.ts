@@ -4,6 +4,7 @@
 // process's env). The Auth0 emulator speaks HTTPS with the dev certificate: a child process
 // gets NODE_EXTRA_CA_CERTS from `env`; this process trusts it only when it was itself started
 // with that variable (through `portcullis-dev-tls`), since Node reads it at start-up.
+// A throwaway redis-server, for the tests and tools that need one, comes from here too.
 import {
   ensureDevCertificate,
   startAuth0Emulator,
@@ -13,6 +14,15 @@ import {
   type SalesforceEmulator,
   type SalesforceEmulatorOptions,
 } from './index.js';
+
+export {
+  findRedisServer,
+  freePort,
+  redisPing,
+  startRedis,
+  type RedisServer,
+  type StartRedisOptions,
+} from './redis.js';
 
 export interface EmulatorStackOptions {
   /** Passed to startAuth0Emulator; default port 0 (a free one) and no code log lines. */

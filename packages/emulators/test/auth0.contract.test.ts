@@ -10,9 +10,9 @@ import {
   type InitOverrideFunction,
 } from 'auth0/legacy';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startAuth0Emulator, type Auth0Emulator } from '../src/auth0/emulator.js';
-import { passwordlessStart } from './helpers.js';
+import { beforeEach, describe, expect, test } from 'vitest';
+import type { Auth0Emulator } from '../src/auth0/emulator.js';
+import { passwordlessStart, useAuth0Emulator } from './helpers.js';
 
 const ADA = 'ada.lovelace@example.com';
 const GRACE = 'grace.hopper@example.com';
@@ -69,25 +69,23 @@ async function authError(promise: Promise<unknown>): Promise<AuthApiError> {
   return err as AuthApiError;
 }
 
+/** ADA's login with `code`, for the tenant's API and SCOPE. */
+const loginWith = (code: string) =>
+  auth0.passwordless.loginWithEmail({
+    email: ADA,
+    code,
+    audience: emulator.audience,
+    scope: SCOPE,
+  });
+
+/** A refusal as [status, error, description]. */
+const refusal = (err: AuthApiError) => [err.statusCode, err.error, err.error_description];
+
 const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
-beforeAll(async () => {
-  emulator = await startAuth0Emulator({ port: 0, log: () => {}, now: () => clock });
-});
-
-afterAll(async () => {
-  await emulator?.stop();
-});
+useAuth0Emulator((started) => (emulator = started), { now: () => clock });
 
 beforeEach(() => {
-  emulator.reset();
-  emulator.configure({
-    accessTokenTtlSeconds: 86_400,
-    idTokenTtlSeconds: 36_000,
-    codeTtlSeconds: 180,
-    refreshReuseIntervalSeconds: 0,
-    revocationDeletesGrant: false,
-  });
   clock = Date.now();
   // A fresh client per test: each caches the JWKS (jose, 30 s cooldown) for ID token checks.
   auth0 = client();
@@ -185,23 +183,12 @@ describe('passwordless email login (https://auth0.com/docs/authenticate/password
         scope: SCOPE,
       }),
     );
-    expect([err.statusCode, err.error, err.error_description]).toEqual([
-      403,
-      'access_denied',
-      'Service not found: https://nope.test',
-    ]);
+    expect(refusal(err)).toEqual([403, 'access_denied', 'Service not found: https://nope.test']);
   });
 
   test('a wrong code: 403 invalid_grant "Wrong email or verification code."', async () => {
     const code = await sendCode();
-    const err = await authError(
-      auth0.passwordless.loginWithEmail({
-        email: ADA,
-        code: wrongCode(code),
-        audience: emulator.audience,
-        scope: SCOPE,
-      }),
-    );
+    const err = await authError(loginWith(wrongCode(code)));
     expect(err.statusCode).toBe(403);
     expect(err.error).toBe('invalid_grant');
     expect(err.error_description).toBe('Wrong email or verification code.');
@@ -216,25 +203,14 @@ describe('passwordless email login (https://auth0.com/docs/authenticate/password
         audience: emulator.audience,
       }),
     );
-    expect([err.statusCode, err.error, err.error_description]).toEqual([
-      403,
-      'invalid_grant',
-      'Wrong email or verification code.',
-    ]);
+    expect(refusal(err)).toEqual([403, 'invalid_grant', 'Wrong email or verification code.']);
   });
 
   test('an expired code (valid 180 s): 403 invalid_grant "The verification code has expired. Please try to login again."', async () => {
     const code = await sendCode();
     clock += 180_000;
-    const err = await authError(
-      auth0.passwordless.loginWithEmail({
-        email: ADA,
-        code,
-        audience: emulator.audience,
-        scope: SCOPE,
-      }),
-    );
-    expect([err.statusCode, err.error, err.error_description]).toEqual([
+    const err = await authError(loginWith(code));
+    expect(refusal(err)).toEqual([
       403,
       'invalid_grant',
       'The verification code has expired. Please try to login again.',
@@ -271,7 +247,7 @@ describe('passwordless email login (https://auth0.com/docs/authenticate/password
       'Wrong email or verification code.',
     );
     const third = await attempt(wrongCode(code));
-    expect([third.statusCode, third.error, third.error_description]).toEqual([
+    expect(refusal(third)).toEqual([
       403,
       'invalid_grant',
       "You've reached the maximum number of attempts. Please try to login again.",
@@ -365,11 +341,7 @@ describe('refresh token rotation (https://auth0.com/docs/secure/tokens/refresh-t
     const reuse = await authError(
       auth0.oauth.refreshTokenGrant({ refresh_token: first.refresh_token! }),
     );
-    expect([reuse.statusCode, reuse.error, reuse.error_description]).toEqual([
-      403,
-      'invalid_grant',
-      'Unknown or invalid refresh token.',
-    ]);
+    expect(refusal(reuse)).toEqual([403, 'invalid_grant', 'Unknown or invalid refresh token.']);
     const latest = await authError(
       auth0.oauth.refreshTokenGrant({ refresh_token: second.refresh_token! }),
     );
@@ -408,11 +380,7 @@ describe('refresh token rotation (https://auth0.com/docs/secure/tokens/refresh-t
 
   test('an unknown refresh token: 403 invalid_grant', async () => {
     const err = await authError(auth0.oauth.refreshTokenGrant({ refresh_token: 'v1.not-a-token' }));
-    expect([err.statusCode, err.error, err.error_description]).toEqual([
-      403,
-      'invalid_grant',
-      'Unknown or invalid refresh token.',
-    ]);
+    expect(refusal(err)).toEqual([403, 'invalid_grant', 'Unknown or invalid refresh token.']);
   });
 
   test('revokeRefreshToken answers 200 and then the family is dead (https://auth0.com/docs/api/authentication/revoke-refresh-token)', async () => {
@@ -444,8 +412,7 @@ describe('"Refresh Token Revocation Deletes Grant" (https://auth0.com/docs/secur
       () => 'ok' as const,
       (err: unknown) => {
         expect(err).toBeInstanceOf(AuthApiError);
-        const e = err as AuthApiError;
-        return [e.statusCode, e.error, e.error_description];
+        return refusal(err as AuthApiError);
       },
     );
   const REFUSED = [403, 'invalid_grant', 'Unknown or invalid refresh token.'];
@@ -542,42 +509,17 @@ describe('blocked users (https://auth0.com/docs/manage-users/user-accounts/block
   test('a blocked user\'s right code answers 401 unauthorized "user is blocked"; the code is used up', async () => {
     emulator.setUser({ email: ADA, blocked: true });
     const code = await sendCode();
-    const err = await authError(
-      auth0.passwordless.loginWithEmail({
-        email: ADA,
-        code,
-        audience: emulator.audience,
-        scope: SCOPE,
-      }),
-    );
-    expect([err.statusCode, err.error, err.error_description]).toEqual([
-      401,
-      'unauthorized',
-      'user is blocked',
-    ]);
+    const err = await authError(loginWith(code));
+    expect(refusal(err)).toEqual([401, 'unauthorized', 'user is blocked']);
     emulator.setUser({ email: ADA, blocked: false });
-    const again = await authError(
-      auth0.passwordless.loginWithEmail({
-        email: ADA,
-        code,
-        audience: emulator.audience,
-        scope: SCOPE,
-      }),
-    );
+    const again = await authError(loginWith(code));
     expect(again.error).toBe('invalid_grant');
   });
 
   test('a wrong code of a blocked user still says wrong code (the block is not revealed)', async () => {
     emulator.setUser({ email: ADA, blocked: true });
     const code = await sendCode();
-    const err = await authError(
-      auth0.passwordless.loginWithEmail({
-        email: ADA,
-        code: wrongCode(code),
-        audience: emulator.audience,
-        scope: SCOPE,
-      }),
-    );
+    const err = await authError(loginWith(wrongCode(code)));
     expect([err.statusCode, err.error]).toEqual([403, 'invalid_grant']);
   });
 
@@ -593,11 +535,7 @@ describe('blocked users (https://auth0.com/docs/manage-users/user-accounts/block
     const err = await authError(
       auth0.oauth.refreshTokenGrant({ refresh_token: first.refresh_token! }),
     );
-    expect([err.statusCode, err.error, err.error_description]).toEqual([
-      401,
-      'unauthorized',
-      'user is blocked',
-    ]);
+    expect(refusal(err)).toEqual([401, 'unauthorized', 'user is blocked']);
     emulator.setUser({ email: ADA, blocked: false });
     await expect(
       auth0.oauth.refreshTokenGrant({ refresh_token: first.refresh_token! }),
@@ -696,11 +634,7 @@ describe('client authentication and request shapes', () => {
       () => bad.oauth.revokeRefreshToken({ token: 'v1.x' }),
     ]) {
       const err = await authError(call());
-      expect([err.statusCode, err.error, err.error_description]).toEqual([
-        401,
-        'access_denied',
-        'Unauthorized',
-      ]);
+      expect(refusal(err)).toEqual([401, 'access_denied', 'Unauthorized']);
     }
     expect(emulator.outbox()).toEqual([]);
   });
@@ -818,28 +752,10 @@ describe('fault injection', () => {
       count: 1,
     });
     const code = await sendCode();
-    const mfa = await authError(
-      auth0.passwordless.loginWithEmail({
-        email: ADA,
-        code,
-        audience: emulator.audience,
-        scope: SCOPE,
-      }),
-    );
-    expect([mfa.statusCode, mfa.error, mfa.error_description]).toEqual([
-      403,
-      'mfa_required',
-      'Multifactor authentication required',
-    ]);
+    const mfa = await authError(loginWith(code));
+    expect(refusal(mfa)).toEqual([403, 'mfa_required', 'Multifactor authentication required']);
     emulator.setFaults({ status: 429, error: 'too_many_attempts', paths: ['/oauth/token'] });
-    const blocked = await authError(
-      auth0.passwordless.loginWithEmail({
-        email: ADA,
-        code,
-        audience: emulator.audience,
-        scope: SCOPE,
-      }),
-    );
+    const blocked = await authError(loginWith(code));
     expect([blocked.statusCode, blocked.error]).toEqual([429, 'too_many_attempts']);
     expect(blocked.headers.get('x-ratelimit-reset')).toMatch(/^\d+$/);
   });

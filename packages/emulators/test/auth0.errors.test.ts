@@ -2,9 +2,9 @@
 // missing fields, unknown grants and routes, concurrency, and the /__emulator API. None of
 // these may crash or hang the emulator; each answers JSON in Auth0's `{ error, error_description }`
 // shape (controls: `{ error }`). Run through `portcullis-dev-tls` (NODE_EXTRA_CA_CERTS).
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { startAuth0Emulator, type Auth0Emulator } from '../src/auth0/emulator.js';
-import { passwordlessStart, startBody } from './helpers.js';
+import { passwordlessStart, startBody, useAuth0Emulator } from './helpers.js';
 
 const ADA = 'ada.lovelace@example.com';
 const OTP_GRANT = 'http://auth0.com/oauth/grant-type/passwordless/otp';
@@ -13,27 +13,12 @@ let emulator: Auth0Emulator;
 let clock = Date.now();
 const logLines: string[] = [];
 
-beforeAll(async () => {
-  emulator = await startAuth0Emulator({
-    port: 0,
-    log: (line) => logLines.push(line),
-    now: () => clock,
-  });
-});
-
-afterAll(async () => {
-  await emulator?.stop();
+useAuth0Emulator((started) => (emulator = started), {
+  now: () => clock,
+  log: (line) => logLines.push(line),
 });
 
 beforeEach(() => {
-  emulator.reset();
-  emulator.configure({
-    accessTokenTtlSeconds: 86_400,
-    codeTtlSeconds: 180,
-    refreshReuseIntervalSeconds: 0,
-    revocationDeletesGrant: false,
-    allowOfflineAccess: true,
-  });
   clock = Date.now();
   logLines.length = 0;
 });
@@ -132,15 +117,29 @@ describe('defaults', () => {
     expect(emulator.domain).toBe(`localhost:${emulator.port}`);
     expect(emulator.url).toBe(`https://localhost:${emulator.port}`);
     expect(emulator.issuer).toBe(`https://localhost:${emulator.port}/`);
-    expect(emulator.settings()).toEqual({
-      accessTokenTtlSeconds: 86_400,
-      idTokenTtlSeconds: 36_000,
-      codeTtlSeconds: 180,
-      codeLength: 6,
-      refreshReuseIntervalSeconds: 0,
-      revocationDeletesGrant: false,
-      allowOfflineAccess: true,
+  });
+
+  test('default settings at work: a 6-digit code that expires after 180 s; access tokens for 86 400 s, ID tokens for 36 000 s, and a refresh token that cannot be reused', async () => {
+    const claims = (jwt: string) =>
+      JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, number>;
+    const tokens = await loginRaw();
+    expect(emulator.outbox(ADA)[0]!.code).toMatch(/^\d{6}$/);
+    expect(tokens.expires_in).toBe(86_400);
+    expect(claims(tokens.access_token).exp! - claims(tokens.access_token).iat!).toBe(86_400);
+    expect(claims(tokens.id_token!).exp! - claims(tokens.id_token!).iat!).toBe(36_000);
+    const refresh = (refresh_token: string) =>
+      call('/oauth/token', { form: { ...creds(), grant_type: 'refresh_token', refresh_token } });
+    expect((await refresh(tokens.refresh_token!)).status).toBe(200);
+    expectError(await refresh(tokens.refresh_token!), 403, 'invalid_grant'); // no reuse interval
+
+    expect((await start()).status).toBe(200);
+    const otp = emulator.outbox(ADA)[0]!.code;
+    clock += 180_000;
+    const late = await call('/oauth/token', {
+      form: { ...creds(), grant_type: OTP_GRANT, realm: 'email', username: ADA, otp },
     });
+    expectError(late, 403, 'invalid_grant', /expired/);
+    expect(emulator.settings().revocationDeletesGrant).toBe(false);
   });
 
   test('the code is printed through `log` as "code for <email>: <code>"', async () => {

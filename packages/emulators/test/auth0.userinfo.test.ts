@@ -11,8 +11,9 @@ import {
   type UserInfoResponse,
 } from 'auth0/legacy';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { startAuth0Emulator, type Auth0Emulator } from '../src/auth0/emulator.js';
+import { beforeEach, describe, expect, test } from 'vitest';
+import type { Auth0Emulator } from '../src/auth0/emulator.js';
+import { useAuth0Emulator } from './helpers.js';
 
 const ADA = 'ada.lovelace@example.com';
 
@@ -72,17 +73,9 @@ function withPayload(token: string, patch: Record<string, unknown>): string {
   return `${h}.${b64({ ...decodeJwt(token), ...patch })}.${s}`;
 }
 
-beforeAll(async () => {
-  emulator = await startAuth0Emulator({ port: 0, log: () => {}, now: () => clock });
-});
-
-afterAll(async () => {
-  await emulator?.stop();
-});
+useAuth0Emulator((started) => (emulator = started), { now: () => clock });
 
 beforeEach(() => {
-  emulator.reset();
-  emulator.configure({ accessTokenTtlSeconds: 86_400, idTokenTtlSeconds: 36_000 });
   clock = Date.now();
   auth0 = new AuthenticationClient({
     domain: emulator.domain,

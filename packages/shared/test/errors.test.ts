@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, ERROR_TABLE, ProblemSchema, problem, statusOf } from '../src/index.js';
+import {
+  ERROR_CODES,
+  ERROR_TABLE,
+  ErrorCodeSchema,
+  ProblemSchema,
+  problem,
+  statusOf,
+} from '../src/index.js';
 
 describe('error codes', () => {
   it('has a status and title for every code, with 4xx/5xx statuses only', () => {
@@ -11,25 +18,26 @@ describe('error codes', () => {
     }
   });
 
-  it('includes the codes the contract promises', () => {
-    for (const code of [
-      'validation_failed',
-      'unsupported_media_type',
-      'invalid_code',
-      'code_expired',
-      'too_many_attempts',
-      'rate_limited',
-      'unauthenticated',
-      'session_expired',
-      'not_eligible',
-      'csrf_rejected',
-      'upstream_unavailable',
-      'internal',
-    ]) {
-      expect(ERROR_CODES).toContain(code);
+  it('sends the codes the contract promises with their statuses', () => {
+    const promised: ReadonlyArray<readonly [string, number]> = [
+      ['validation_failed', 400],
+      ['unsupported_media_type', 415],
+      ['invalid_code', 401],
+      ['code_expired', 401],
+      ['too_many_attempts', 429],
+      ['rate_limited', 429],
+      ['unauthenticated', 401],
+      ['session_expired', 401],
+      ['not_eligible', 403],
+      ['csrf_rejected', 403],
+      ['upstream_unavailable', 503],
+      ['internal', 500],
+    ];
+    for (const [name, status] of promised) {
+      const code = ErrorCodeSchema.parse(name);
+      expect(statusOf(code)).toBe(status);
+      expect(ProblemSchema.parse(problem(code))).toMatchObject({ code, status });
     }
-    expect(statusOf('rate_limited')).toBe(429);
-    expect(statusOf('upstream_unavailable')).toBe(503);
   });
 
   it('builds problem bodies that parse back', () => {
