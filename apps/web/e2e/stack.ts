@@ -3,11 +3,10 @@
 // the built API as a child process serving the built SPA, exactly as `npm start` would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Auth0Emulator, SalesforceEmulator } from '@portcullis/emulators';
-import { startEmulators } from '@portcullis/emulators/testing';
+import { freePort, startEmulators } from '@portcullis/emulators/testing';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const WEB_ROOT = path.resolve(here, '..');
@@ -32,18 +31,6 @@ export interface Stack {
   waitForCode(email: string, known: number): Promise<string>;
   apiLog(): string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function poll<T>(
