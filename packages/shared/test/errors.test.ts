@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ERROR_CODES,
-  ERROR_TABLE,
-  ErrorCodeSchema,
-  ProblemSchema,
-  problem,
-  statusOf,
-} from '../src/index.js';
+import { ERROR_CODES, ERROR_TABLE, ProblemSchema, problem, statusOf } from '../src/index.js';
+import type { ErrorCode } from '../src/index.js';
 
 describe('error codes', () => {
   it('has a status and title for every code, with 4xx/5xx statuses only', () => {
@@ -19,7 +13,7 @@ describe('error codes', () => {
   });
 
   it('sends the codes the contract promises with their statuses', () => {
-    const promised: ReadonlyArray<readonly [string, number]> = [
+    const promised: ReadonlyArray<readonly [ErrorCode, number]> = [
       ['validation_failed', 400],
       ['unsupported_media_type', 415],
       ['invalid_code', 401],
@@ -33,8 +27,8 @@ describe('error codes', () => {
       ['upstream_unavailable', 503],
       ['internal', 500],
     ];
-    for (const [name, status] of promised) {
-      const code = ErrorCodeSchema.parse(name);
+    for (const [code, status] of promised) {
+      expect(ERROR_CODES).toContain(code);
       expect(statusOf(code)).toBe(status);
       expect(ProblemSchema.parse(problem(code))).toMatchObject({ code, status });
     }
