@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { CHROMIUM_ARGS } from '@portcullis/emulators/testing';
 import { ADA } from './tokens.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -21,15 +22,6 @@ const WEB_DIST = path.resolve(
   'web',
   'dist',
 );
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const STEP_MS = 10_000;
 
 /** @typedef {import('playwright-core').Page} Page */
@@ -74,7 +66,7 @@ export async function measureSpa({ apiUrl, codes, email = ADA }) {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ARGS,
+      args: [...CHROMIUM_ARGS],
       timeout: 30_000,
     });
     const page = context.pages()[0] ?? (await context.newPage());

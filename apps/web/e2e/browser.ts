@@ -4,6 +4,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CHROMIUM_ARGS } from '@portcullis/emulators/testing';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 /** CHROMIUM_PATH, else Debian's `chromium` (/usr/bin/chromium) or whichever is on PATH. */
@@ -44,15 +45,7 @@ export async function launchBrowser(): Promise<Browser> {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath(),
     headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    args: [...CHROMIUM_ARGS],
     viewport: { width: 1000, height: 720 },
   });
   const problems: string[] = [];

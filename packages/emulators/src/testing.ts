@@ -106,3 +106,14 @@ export async function startEmulators(options: EmulatorStackOptions = {}): Promis
     },
   };
 }
+
+/** Flags for headless Chromium in tests and tools (the browser tests, the bench's SPA run). */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
