@@ -36,6 +36,15 @@ describe('OTP_LENGTH=8, OTP_TTL_SECONDS=60 end to end', () => {
     expect((await client.post(VERIFY, { email: ADA, code })).status).toBe(200);
   });
 
+  it("the served OpenAPI document describes this deployment's code length", async () => {
+    const res = await stack.client().get('/api/openapi.json');
+    const body = res.body as {
+      paths: Record<string, { post: { requestBody: { content: Record<string, any> } } }>;
+    };
+    const schema = body.paths[VERIFY]!.post.requestBody.content['application/json'].schema;
+    expect(schema.properties.code.pattern).toBe('^[0-9]{8}$');
+  });
+
   it('a 6-digit code is 400 validation_failed, naming the length, without reaching Auth0', async () => {
     const client = stack.client();
     await client.post(START, { email: ADA });

@@ -56,6 +56,13 @@ const MAX_ATTEMPTS = /maximum number of attempts/i;
 const upstreamOutcome = (err: unknown): UpstreamOutcome =>
   err instanceof AuthApiError && err.statusCode < 500 ? 'refused' : 'failed';
 
+/** A request that ran out of time (the SDK's TimeoutError, or an aborted fetch). */
+function timedOut(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++)
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return true;
+  return false;
+}
+
 function forwardedFor(ip: string | undefined): InitOverrideFunction | undefined {
   if (!ip) return undefined;
   // The function form keeps the SDK's own headers (a plain object would replace them all,
@@ -159,7 +166,9 @@ export class Auth0Client {
         op: 'start',
         error: err instanceof Error ? err.name : 'unknown',
       });
-      return new SendFailed('upstream_unavailable', true, err);
+      // Not retried after a timeout: Auth0 may have sent that code already, and a second send
+      // would make the one in the inbox stop working (only the latest code works).
+      return new SendFailed('upstream_unavailable', !timedOut(err), err);
     }
     const { statusCode: status, error } = err;
     if (status === 429) {

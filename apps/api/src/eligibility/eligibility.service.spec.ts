@@ -88,16 +88,16 @@ describe(EligibilityService.name, () => {
     expect(repository.calls).toEqual([ADA, NOBODY]);
   });
 
-  it('fresh: true asks the repository even on a cache hit, and refreshes the cache', async () => {
+  it('fresh: true asks the repository even on a cache hit, and updates the entry but not its lifetime', async () => {
     const { service, repository, advance } = setup(60);
     await service.check(ADA);
     repository.records.delete(ADA);
     advance(10_000);
     await expect(service.check(ADA, { fresh: true })).resolves.toBeNull();
     expect(repository.calls).toEqual([ADA, ADA]);
-    // The fresh answer replaced the cached hit, with a new lifetime counted from now.
+    // The fresh answer replaced the cached hit; the entry still ends when start's would have.
     repository.records.set(ADA, { recordId: '003A' });
-    advance(59_999);
+    advance(49_999);
     await expect(service.check(ADA)).resolves.toBeNull();
     expect(repository.calls).toHaveLength(2);
     advance(1);
@@ -163,9 +163,12 @@ describe(EligibilityService.name, () => {
       await service.check(ADA);
       advance(60_001);
       repository.records.delete(ADA);
-      // Answered at once from the cache (the same path as an unknown address's), then re-asked.
+      // Answered at once from the cache (the same path as an unknown address's); start then
+      // offers the re-check once its answer is written.
       await expect(service.check(ADA)).resolves.toMatchObject({ recordId: '003A' });
-      await service.check(ADA);
+      expect(repository.calls).toEqual([ADA]);
+      service.recheckIfStale(ADA);
+      service.recheckIfStale(ADA);
       await service.drain();
       expect(repository.calls).toEqual([ADA, ADA]);
       await expect(service.check(ADA)).resolves.toBeNull();
@@ -181,6 +184,7 @@ describe(EligibilityService.name, () => {
       advance(61_000);
       repository.failing = true;
       await expect(service.check(ADA)).resolves.toMatchObject({ recordId: '003A' });
+      service.recheckIfStale(ADA);
       await service.drain();
       repository.failing = false;
       await expect(service.check(ADA)).resolves.toMatchObject({ recordId: '003A' });
@@ -196,6 +200,36 @@ describe(EligibilityService.name, () => {
       });
       await expect(service.check(NOBODY)).resolves.toEqual({ recordId: '003N' });
       expect(repository.calls).toHaveLength(2);
+    });
+
+    it('a "no" or a young "yes" is not re-checked', async () => {
+      const { service, repository, advance } = setup(60, 3600);
+      await service.check(ADA);
+      await service.check(NOBODY);
+      advance(59_000);
+      service.recheckIfStale(ADA);
+      advance(600_000);
+      service.recheckIfStale(NOBODY);
+      service.recheckIfStale('never-asked@example.com');
+      await service.drain();
+      expect(repository.calls).toEqual([ADA, NOBODY]);
+    });
+
+    it('lookups by verify, refresh and the Bearer gate never create or extend the entry start answers from', async () => {
+      // Only eligible people cause those lookups: if they kept an entry alive, start would
+      // answer a signed-in person's address from the cache and an unknown one's from Salesforce.
+      const { service, repository, advance } = setup(60, 3600);
+      await service.check(ADA, { fresh: true });
+      await service.check(ADA, { maxAgeMs: 5000 });
+      expect(service.size).toBe(0);
+      await service.check(ADA); // start: the entry, for an hour
+      advance(3_599_000);
+      await service.check(ADA, { fresh: true });
+      await service.check(ADA, { maxAgeMs: 5000 });
+      advance(1_000);
+      await service.check(ADA); // start again, an hour after its first lookup: asked afresh
+      // fresh, maxAge (nothing cached), start, fresh (maxAge then took that answer), start.
+      expect(repository.calls).toEqual([ADA, ADA, ADA, ADA, ADA]);
     });
 
     it('stays within its bound under a flood of distinct addresses', async () => {

@@ -8,8 +8,11 @@
 // ELIGIBILITY_UNKNOWN_CACHE_SECONDS (an hour by default), a "yes" after
 // ELIGIBILITY_CACHE_SECONDS. Start must still take as long for every address, so a "yes"
 // stays in the cache as long as a "no" does and, once older than its own lifetime, is asked
-// again in the background while start answers from the cache: from outside, an eligible
-// address's answers come from the cache exactly when an unknown one's do.
+// again in the background, after start has answered from the cache (recheckIfStale): from
+// outside, an eligible address's answers come from the cache exactly when an unknown one's do.
+// Only start's own lookups create entries: a fresher answer asked by verify, refresh or the
+// Bearer gate (only ever for eligible people) updates a live entry but never creates or
+// extends one, or being signed in would show in start's timing.
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { BoundedCache } from '../common/bounded-cache.js';
@@ -57,21 +60,23 @@ export class EligibilityService {
     { fresh = false, maxAgeMs }: { fresh?: boolean; maxAgeMs?: number } = {},
   ): Promise<EligibilityRecord | null> {
     const now = this.clock.now();
-    if (!fresh) {
-      const hit = this.cache.get(email);
-      if (hit && hit.expiresAt > now) {
-        const age = now - hit.checkedAt;
-        if (maxAgeMs !== undefined) {
-          if (age <= maxAgeMs) return hit.record;
-        } else {
-          if (hit.record && age > this.yesTtlMs) this.recheck(email, hit);
-          return hit.record;
-        }
-      }
-    }
+    const hit = this.live(email, now);
+    if (!fresh && hit && (maxAgeMs === undefined || now - hit.checkedAt <= maxAgeMs))
+      return hit.record;
     const record = await this.repository.findEligible(email);
-    this.remember(email, record, now);
+    if (fresh || maxAgeMs !== undefined) this.update(email, record, now);
+    else this.remember(email, record, now);
     return record;
+  }
+
+  /**
+   * Asks Salesforce again about a cached "yes" older than its lifetime. Start calls it for
+   * every address once its answer is written (it does nothing for a "no" or a young "yes").
+   */
+  recheckIfStale(email: string): void {
+    const now = this.clock.now();
+    const hit = this.live(email, now);
+    if (hit?.record && now - hit.checkedAt > this.yesTtlMs) this.recheck(email, hit);
   }
 
   /** Waits for background re-checks (tests, shutdown). */
@@ -83,6 +88,19 @@ export class EligibilityService {
     return this.cache.size;
   }
 
+  private live(email: string, now: number): Entry | undefined {
+    const hit = this.cache.get(email);
+    return hit && hit.expiresAt > now ? hit : undefined;
+  }
+
+  /** A fresher answer for a live entry, which keeps its expiry; never a new entry. */
+  private update(email: string, record: EligibilityRecord | null, askedAt: number): void {
+    const current = this.live(email, askedAt);
+    if (current && current.checkedAt <= askedAt)
+      this.cache.set(email, { ...current, record, checkedAt: askedAt });
+  }
+
+  /** Start's own answer: the entry start answers from until it expires. */
   private remember(email: string, record: EligibilityRecord | null, now: number): void {
     if (this.entryTtlMs > 0)
       this.cache.set(email, { record, checkedAt: now, expiresAt: now + this.entryTtlMs });
@@ -95,13 +113,14 @@ export class EligibilityService {
    */
   private recheck(email: string, entry: Entry): void {
     if (this.rechecks.has(email)) return;
-    const work = new Promise<void>((resolve) => setImmediate(resolve))
+    // Stamped when asked: an answer is as old as the question (verify accepts 5 s at most).
+    const asked = this.clock.now();
+    const work = Promise.resolve()
       .then(() => this.repository.findEligible(email))
       .then(
         (record) => {
           const current = this.cache.get(email);
-          if (current === entry)
-            this.cache.set(email, { ...entry, record, checkedAt: this.clock.now() });
+          if (current === entry) this.cache.set(email, { ...entry, record, checkedAt: asked });
         },
         (err: unknown) =>
           this.logger.warn({

@@ -8,14 +8,22 @@ import type { $ZodType } from 'zod/v4/core';
 
 export const API_CONTRACT = 'portcullis:apiContract';
 
+/** The settings a contract may depend on; the checked-in document uses the defaults. */
+export interface ContractSettings {
+  otpLength: number;
+}
+
 /** Any zod schema, classic or mini (both are `zod/v4/core` schemas). */
 export type Schema = $ZodType;
 
 export interface ApiContractOptions {
   /** One line for the reference page. */
   summary?: string;
-  /** The JSON request body (the schema the handler parses it with). */
-  body?: Schema;
+  /**
+   * The JSON request body (the schema the handler parses it with), or a function of the
+   * settings it depends on (verify's code length follows OTP_LENGTH).
+   */
+  body?: Schema | ((settings: ContractSettings) => Schema);
   /** The success body; omit for an answer without one (204). */
   response?: Schema;
   /** The success media type when it is not JSON (an HTML page, Prometheus text). */

@@ -11,6 +11,7 @@ import { RequestMethod, type Type } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import {
   ChallengeProblemSchema,
+  DEFAULT_OTP_LENGTH,
   ERROR_TABLE,
   PROBLEM_CONTENT_TYPE,
   ProblemSchema,
@@ -18,7 +19,11 @@ import {
 } from '@portcullis/shared';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
 import { IS_PUBLIC } from '../auth/public.decorator.js';
-import { API_CONTRACT, type ApiContractOptions } from './openapi.contract.js';
+import {
+  API_CONTRACT,
+  type ApiContractOptions,
+  type ContractSettings,
+} from './openapi.contract.js';
 
 /** app.setGlobalPrefix('api') in app.ts. */
 export const API_PREFIX = '/api';
@@ -125,7 +130,12 @@ function joinPath(...parts: string[]): string {
 const firstPath = (value: unknown): string =>
   Array.isArray(value) ? String(value[0] ?? '') : typeof value === 'string' ? value : '';
 
-function operation(route: DiscoveredRoute, method: string, path: string): Operation | undefined {
+function operation(
+  route: DiscoveredRoute,
+  method: string,
+  path: string,
+  settings: ContractSettings,
+): Operation | undefined {
   const contract = Reflect.getMetadata(API_CONTRACT, route.handler) as
     ApiContractOptions | undefined;
   if (contract?.hidden) return undefined;
@@ -206,7 +216,14 @@ function operation(route: DiscoveredRoute, method: string, path: string): Operat
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchema(contract.body, 'input') } },
+            content: {
+              'application/json': {
+                schema: jsonSchema(
+                  typeof contract.body === 'function' ? contract.body(settings) : contract.body,
+                  'input',
+                ),
+              },
+            },
           },
         }
       : {}),
@@ -215,7 +232,10 @@ function operation(route: DiscoveredRoute, method: string, path: string): Operat
 }
 
 /** The document for these routes (order does not matter: paths and methods are sorted). */
-export function buildOpenApiDocument(routes: readonly DiscoveredRoute[]): OpenApiDocument {
+export function buildOpenApiDocument(
+  routes: readonly DiscoveredRoute[],
+  settings: ContractSettings = { otpLength: DEFAULT_OTP_LENGTH },
+): OpenApiDocument {
   const paths: Record<string, Record<string, Operation>> = {};
   for (const route of routes) {
     const verb = METHODS[Reflect.getMetadata(METHOD_METADATA, route.handler) as RequestMethod];
@@ -225,7 +245,7 @@ export function buildOpenApiDocument(routes: readonly DiscoveredRoute[]): OpenAp
       firstPath(Reflect.getMetadata(PATH_METADATA, route.controller)),
       firstPath(Reflect.getMetadata(PATH_METADATA, route.handler)),
     );
-    const op = operation(route, verb, path);
+    const op = operation(route, verb, path, settings);
     if (!op) continue;
     (paths[path] ??= {})[verb] = op;
   }

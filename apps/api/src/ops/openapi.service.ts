@@ -1,10 +1,11 @@
-import { Injectable, type Type } from '@nestjs/common';
+import { Inject, Injectable, type Type } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import {
   buildOpenApiDocument,
   type DiscoveredRoute,
   type OpenApiDocument,
 } from './openapi.document.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
 /** The document of every controller this application registered, built once on first use. */
 @Injectable()
@@ -14,6 +15,7 @@ export class OpenApiService {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   document(): OpenApiDocument {
@@ -35,7 +37,8 @@ export class OpenApiService {
       for (const name of this.scanner.getAllMethodNames(proto))
         routes.push({ controller, handler: proto[name]! });
     }
-    const doc = buildOpenApiDocument(routes);
+    // This deployment's settings: e.g. verify's code pattern follows OTP_LENGTH.
+    const doc = buildOpenApiDocument(routes, { otpLength: this.config.otp.length });
     this.built = { doc, json: JSON.stringify(doc) };
     return this.built;
   }

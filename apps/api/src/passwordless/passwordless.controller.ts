@@ -3,7 +3,6 @@ import {
   MeResponseSchema,
   StartRequestSchema,
   StartResponseSchema,
-  VerifyRequestSchema,
   verifyRequestSchema,
   type MeResponse,
   type StartResponse,
@@ -52,7 +51,7 @@ export class PasswordlessController {
   @HttpCode(200)
   @ApiContract({
     summary: 'Exchanges the code for a session cookie.',
-    body: VerifyRequestSchema,
+    body: ({ otpLength }) => verifyRequestSchema(otpLength),
     response: MeResponseSchema,
     errors: [
       'invalid_code',

@@ -46,9 +46,15 @@ class FakeEligibility {
   ]);
   error: Error | undefined;
   readonly options: unknown[] = [];
+  /** Addresses start asked to re-check after answering (every address alike). */
+  readonly rechecked: string[] = [];
 
   drain(): Promise<void> {
     return Promise.resolve();
+  }
+
+  recheckIfStale(email: string): void {
+    this.rechecked.push(email);
   }
 
   check(email: string, options?: unknown): Promise<EligibilityRecord | null> {
@@ -173,12 +179,15 @@ describe(PasswordlessService.name, () => {
       ['ineligible', INELIGIBLE],
       ['unknown', UNKNOWN],
     ])('sends nothing to an %s address and answers exactly the same', async (_kind, email) => {
-      const { service, auth0 } = setup();
+      const { service, auth0, eligibility } = setup();
       const eligible = await service.start(ELIGIBLE, meta('req-1'));
       const other = await service.start(email, meta('req-2'));
+      expect(eligibility.rechecked).toEqual([]);
       await service.drain();
       expect(other).toEqual(eligible);
       expect(auth0.sendCalls.map((c) => c.email)).toEqual([ELIGIBLE]);
+      // After answering, a stale "yes" re-check is offered for every address alike.
+      expect(eligibility.rechecked).toEqual([ELIGIBLE, email]);
     });
 
     it('answers before the send finishes: Auth0 latency tells nothing', async () => {
@@ -262,6 +271,33 @@ describe(PasswordlessService.name, () => {
         reqId: 'req-1',
       });
       // The code the second start sent works: no decoy answers in its place.
+      await expect(service.verify(ELIGIBLE, '123456', meta())).resolves.toBeDefined();
+      expect(sessions.created).toHaveLength(1);
+    });
+
+    it('a newer start that sends while the retry is in flight: no decoy over its code when the retry fails too', async () => {
+      const { service, auth0, sessions } = setup({ CODE_RESEND_SECONDS: '0' });
+      let releaseRetry: () => void = () => undefined;
+      const failed = () => Promise.reject(new SendFailed('upstream_unavailable', true, undefined));
+      let calls = 0;
+      auth0.nextSend = () => {
+        calls++;
+        if (calls === 1) return failed();
+        // The retry: held until the newer start's send has gone, then failing.
+        return new Promise<void>((resolve) => (releaseRetry = resolve)).then(failed);
+      };
+      await service.start(ELIGIBLE, meta('req-1'));
+      while (calls < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+      auth0.nextSend = () => Promise.resolve();
+      await service.start(ELIGIBLE, meta('req-2'));
+      while (auth0.sendCalls.length < 3) await new Promise((resolve) => setTimeout(resolve, 1));
+      releaseRetry();
+      await service.drain();
+      expect(audit().find((l) => l.event === 'code_send_failed')).toMatchObject({
+        reason: 'upstream_unavailable',
+        reqId: 'req-1',
+      });
+      // The code the newer start sent works: the failed retry left no decoy in its place.
       await expect(service.verify(ELIGIBLE, '123456', meta())).resolves.toBeDefined();
       expect(sessions.created).toHaveLength(1);
     });

@@ -90,18 +90,23 @@ export class PasswordlessService {
     }
     // Asked for every address alike: a locked address is sent no code, and answers as all do.
     const locked = await this.limits.isLocked(email);
-    if (record && !locked) {
+    const send = record !== null && !locked;
+    if (send) {
       // One store write for every address: the real code supersedes any decoy.
       await this.decoys.clear(email);
-      // Deferred to the next turn of the event loop, after this answer has been written:
-      // even building the Auth0 request must not lengthen the eligible answer.
-      this.inBackground(
-        new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.deliver(email, meta)),
-      );
     } else {
       await this.decoys.issue(email);
       this.audit.record(record ? 'locked' : 'eligibility_denied', meta, { email });
     }
+    // Deferred to the next turn of the event loop, after this answer has been written, for
+    // every address alike: even building the Auth0 request or a stale "yes"'s re-check must
+    // not lengthen the eligible answer.
+    this.inBackground(
+      new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.eligibility.recheckIfStale(email);
+        return send ? this.deliver(email, meta) : undefined;
+      }),
+    );
     return {
       resendAfterSeconds: this.config.limits.codeResendSeconds,
       expiresInSeconds: this.config.otp.ttlSeconds,
@@ -120,8 +125,9 @@ export class PasswordlessService {
   private async deliver(email: string, meta: RequestMeta): Promise<void> {
     let retried = false;
     let superseded = false;
+    let send: Awaited<ReturnType<DecoyCodes['claimSend']>> | undefined;
     try {
-      const send = await this.decoys.claimSend(email);
+      send = await this.decoys.claimSend(email);
       try {
         await this.auth0.sendCode(email, meta.ip);
       } catch (err) {
@@ -152,9 +158,12 @@ export class PasswordlessService {
         retried,
         reqId: meta.requestId,
       });
-      // No code exists (unless a newer start sent one): guesses answer as for an address
-      // that was sent none.
-      if (!superseded) await this.decoys.issue(email).catch(() => undefined);
+      // No code exists (unless a newer start sent one, even while the retry ran): guesses
+      // answer as for an address that was sent none.
+      if (superseded) return;
+      const latest =
+        send === undefined || (await this.decoys.isLatestSend(email, send).catch(() => false));
+      if (latest) await this.decoys.issue(email).catch(() => undefined);
     }
   }
 

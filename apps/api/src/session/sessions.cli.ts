@@ -4,7 +4,8 @@
 // `revoke` ends every session of the address on every instance (and revokes the refresh
 // tokens at Auth0), exactly as the API's own "end session" does.
 import 'reflect-metadata';
-import { pathToFileURL } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EmailSchema } from '@portcullis/shared';
@@ -112,8 +113,20 @@ export async function runSessionsCli(
   }
 }
 
-// Run as a program (not imported by the spec): this file is the process's entry point.
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/**
+ * Whether this file is the program node was started with (not imported by the spec). Both
+ * sides through realpath: a release directory behind a symlink must still run the command.
+ */
+function isEntryPoint(argv1: string | undefined): boolean {
+  if (!argv1) return false;
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint(process.argv[1])) {
   runSessionsCli(process.argv.slice(2), process.env, {
     out: (line) => console.log(line),
     err: (line) => console.error(line),
