@@ -119,6 +119,13 @@ describe(Auth0Client.name, () => {
       expect([err.code, (err as SendFailed).transient]).toEqual(['upstream_unavailable', true]);
     });
 
+    it('a timeout is upstream_unavailable but not transient: Auth0 may have sent that code already', async () => {
+      emulator.setFaults({ latencyMs: 1500, paths: ['/passwordless/start'] });
+      const impatient = clientFor({ AUTH0_TIMEOUT_MS: '200' });
+      const err = await domainError(impatient.sendCode(newEmail(), IP));
+      expect([err.code, (err as SendFailed).transient]).toEqual(['upstream_unavailable', false]);
+    });
+
     it('maps an Auth0 400 (the address Auth0 refuses) to access_denied, not transient: a refusal, not an outage', async () => {
       const err = await domainError(client.sendCode('not-an-email', undefined));
       expect([err.code, (err as SendFailed).transient]).toEqual(['access_denied', false]);
