@@ -29,15 +29,8 @@ const fastify = app.getHttpAdapter().getInstance();
 await fastify.ready();
 
 /**
- * @typedef {object} InjectOptions
- * @property {string} url
- * @property {string} [method]
- * @property {unknown} [payload]
- * @property {Record<string, string>} [headers]
- */
-/**
- * @param {InjectOptions} options
- * @returns {Promise<{ statusCode: number, body: string, cookies: Array<{ name: string, value: string }> }>}
+ * @param {{ url: string, method?: 'GET' | 'POST', payload?: object, headers?: Record<string, string> }} options
+ * @returns {Promise<import('light-my-request').Response>}
  */
 async function inject(options) {
   const res = await fastify.inject(options);

@@ -1,10 +1,9 @@
 // @ts-check
 // What every bench tool starts: both emulators (through @portcullis/emulators/testing) and the
 // built API, either as a child process (`API_MAIN`, as `npm start` runs it) or loaded into
-// this process (`loadApi`). The API is a built program here, found by its path in the
-// checkout, not a package the bench imports.
+// this process (`loadApi`, through the modules @portcullis/api exports for tools).
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { startEmulators } from '@portcullis/emulators/testing';
 
 /** @typedef {import('@portcullis/emulators/testing').EmulatorStack} EmulatorStack */
@@ -66,34 +65,12 @@ export function apiEnv(emulators, extra = {}) {
   return baseEnv(emulators, { ...LIMITS_OFF, ...extra });
 }
 
-/**
- * @typedef {object} ApiApp The parts of the built Nest app the bench uses.
- * @property {(options: { port: number, host: string }) => Promise<unknown>} listen
- * @property {() => Promise<unknown>} init
- * @property {() => Promise<void>} close
- * @property {() => import('node:net').Server} getHttpServer
- * @property {() => { getInstance(): any }} getHttpAdapter
- * @property {(token: unknown) => any} get
- */
-
-/**
- * @typedef {object} BuiltApi The built API's modules (apps/api/dist), loaded into this process.
- * @property {(config: unknown, options: { logSink: (line: string) => void }) => Promise<ApiApp>} createApp
- * @property {(env: Env) => unknown} loadConfig
- * @property {new (...args: never[]) => { size: number }} CounterStore
- */
-
-/**
- * The built API's createApp and loadConfig (and the limits' store, for the flood).
- * @returns {Promise<BuiltApi>}
- */
+/** The built API's createApp and loadConfig (and the limits' store, for the flood). */
 export async function loadApi() {
-  /** @param {string} file */
-  const load = (file) => import(pathToFileURL(path.join(API_DIST, file)).href);
   const [{ createApp }, { loadConfig }, { CounterStore }] = await Promise.all([
-    load('app.js'),
-    load('config/config.js'),
-    load('abuse/counter-store.js'),
+    import('@portcullis/api/app'),
+    import('@portcullis/api/config'),
+    import('@portcullis/api/counter-store'),
   ]);
   return { createApp, loadConfig, CounterStore };
 }
