@@ -4,11 +4,10 @@
 // a cookie against health on a Redis-backed instance (the hot path must stay in process), how
 // fast a logout on instance A is refused on instance B (pub/sub), sign-ins per second with
 // Redis, and Redis memory per session.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { quantile, round } from './load.mjs';
-import { freePort } from './servers.mjs';
+import { startRedis } from '@portcullis/emulators/testing';
 
 /** @typedef {Awaited<ReturnType<typeof revocationPropagation>>} Propagation */
 
@@ -30,35 +29,14 @@ function cli(port, ...args) {
   return out.stdout.trim();
 }
 
-/** redis-server on a free port, no persistence; `stop()` ends it. */
+/** redis-server on a free port, no persistence (the shared starter); `stop()` ends it. */
 export async function startRedisServer() {
-  const port = await freePort();
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
-  const deadline = performance.now() + 10_000;
-  for (;;) {
-    try {
-      if (cli(port, 'PING') === 'PONG') break;
-    } catch {
-      // not up yet
-    }
-    if (performance.now() > deadline) throw new Error('redis-server did not start');
-    await sleep(20);
-  }
+  const redis = await startRedis();
+  const { port } = redis;
   return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
+    ...redis,
     usedMemory: () => Number(/used_memory:(\d+)/.exec(cli(port, 'INFO', 'memory'))?.[1] ?? NaN),
     keys: () => Number(cli(port, 'DBSIZE')),
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
   };
 }
 

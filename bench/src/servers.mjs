@@ -3,7 +3,7 @@
 // waiting for the first 200, and reading their CPU time and RSS from /proc.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '@portcullis/emulators/testing';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,19 +45,6 @@ export function pinSelf() {
     stdio: 'ignore',
   });
   return out.status === 0;
-}
-
-/** A port that was free a moment ago, on loopback. */
-export async function freePort() {
-  const server = createServer();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(undefined));
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /**

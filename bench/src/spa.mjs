@@ -10,10 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { CHROMIUM_ARGS } from '@portcullis/emulators/testing';
+import { CHROMIUM_ARGS, findChromium } from '@portcullis/emulators/testing';
 import { ADA } from './tokens.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WEB_DIST = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '..',
@@ -46,7 +45,13 @@ const STEP_MS = 10_000;
  * @returns {Promise<SpaResult>}
  */
 export async function measureSpa({ apiUrl, codes, email = ADA }) {
-  if (!existsSync(CHROMIUM)) return { available: false, reason: `${CHROMIUM} not found` };
+  const executablePath = findChromium();
+  if (!executablePath) {
+    return {
+      available: false,
+      reason: 'Chromium not found (apt-get install chromium, or set CHROMIUM_PATH)',
+    };
+  }
   if (!existsSync(path.join(WEB_DIST, 'index.html'))) {
     return { available: false, reason: 'apps/web/dist/index.html not found (SPA not built)' };
   }
@@ -64,7 +69,7 @@ export async function measureSpa({ apiUrl, codes, email = ADA }) {
   let context;
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
+      executablePath,
       headless: true,
       args: [...CHROMIUM_ARGS],
       timeout: 30_000,

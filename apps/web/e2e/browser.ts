@@ -1,21 +1,17 @@
 // Debian's Chromium driven by playwright-core, one fresh profile per launch. Every document
 // is served with a strict Content-Security-Policy (added here, as a production proxy would),
 // and whatever the page logs about CSP violations or uncaught errors is collected.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CHROMIUM_ARGS } from '@portcullis/emulators/testing';
+import { CHROMIUM_ARGS, findChromium } from '@portcullis/emulators/testing';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-/** CHROMIUM_PATH, else Debian's `chromium` (/usr/bin/chromium) or whichever is on PATH. */
+/** The Chromium to drive (findChromium: CHROMIUM_PATH, else `chromium`), or a clear error. */
 export function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  const dirs = ['/usr/bin', ...(process.env.PATH ?? '').split(path.delimiter)];
-  for (const dir of dirs) {
-    const candidate = path.join(dir, 'chromium');
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  throw new Error('Chromium not found: apt-get install chromium, or set CHROMIUM_PATH');
+  const found = findChromium();
+  if (!found) throw new Error('Chromium not found: apt-get install chromium, or set CHROMIUM_PATH');
+  return found;
 }
 
 /** No inline scripts or styles, no eval, nothing from other origins. */

@@ -1,5 +1,6 @@
 export { ensureDevCertificate, devCertificatePaths, type DevCertificate } from './tls.js';
-export type { FaultSpec, LoggedRequest } from './http.js';
+export type { FaultSpec } from './core/faults.js';
+export type { LoggedRequest } from './core/request-log.js';
 export {
   startAuth0Emulator,
   AUTH0_EMULATOR_DEFAULTS,

@@ -5,6 +5,8 @@
 // gets NODE_EXTRA_CA_CERTS from `env`; this process trusts it only when it was itself started
 // with that variable (through `portcullis-dev-tls`), since Node reads it at start-up.
 // A throwaway redis-server, for the tests and tools that need one, comes from here too.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import {
   ensureDevCertificate,
   startAuth0Emulator,
@@ -105,6 +107,19 @@ export async function startEmulators(options: EmulatorStackOptions = {}): Promis
       await Promise.all([auth0.stop(), salesforce.stop()]);
     },
   };
+}
+
+/**
+ * The Chromium the browser tests and the bench drive: CHROMIUM_PATH, else Debian's `chromium`
+ * (/usr/bin/chromium) or whichever is on PATH; undefined when there is none.
+ */
+export function findChromium(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.CHROMIUM_PATH) return env.CHROMIUM_PATH;
+  for (const dir of ['/usr/bin', ...(env.PATH ?? '').split(path.delimiter)]) {
+    const candidate = path.join(dir, 'chromium');
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
 }
 
 /** Flags for headless Chromium in tests and tools (the browser tests, the bench's SPA run). */
