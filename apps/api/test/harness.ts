@@ -80,6 +80,7 @@ export async function startStack(
     CODES_PER_EMAIL_PER_HOUR: '1000',
     STARTS_PER_IP_PER_HOUR: '10000',
     FAILED_CODES_PER_EMAIL: '1000',
+    FAILED_CODES_PER_EMAIL_PER_DAY: '100000',
     ...env,
   });
   const logs: string[] = [];

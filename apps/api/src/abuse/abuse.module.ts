@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { CounterStore, InMemoryCounterStore } from './counter-store.js';
+import { DeviceCookie } from './device-cookie.js';
 import type { RedisConnection } from '../shared-state/redis-connection.js';
 import { REDIS } from '../shared-state/shared-state.module.js';
 import { FloodChallenge } from './flood-challenge.js';
@@ -19,7 +20,8 @@ import { GlobalStartGate, LimitsService } from './limits.service.js';
     // Past the global start limit: a proof-of-work challenge, not a lock-out.
     { provide: GlobalStartGate, useClass: FloodChallenge },
     LimitsService,
+    DeviceCookie,
   ],
-  exports: [CounterStore, LimitsService],
+  exports: [CounterStore, LimitsService, DeviceCookie],
 })
 export class AbuseModule {}

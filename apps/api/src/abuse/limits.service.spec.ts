@@ -89,6 +89,58 @@ describe(LimitsService.name, () => {
       );
       expect(granted(results)).toBe(5);
     });
+
+    it("a trusted device counts in its own bucket: the strangers' lock never refuses it, nor its lock them", async () => {
+      const { limits } = setup({ FAILED_CODES_PER_EMAIL: '2', FAILED_CODES_PER_IP_PER_HOUR: '2' });
+      for (let i = 0; i < 2; i++) await (await limits.reserveVerify(EMAIL, IP)).failed();
+      await expect(limits.reserveVerify(EMAIL, IP)).rejects.toMatchObject({ limit: 'locked' });
+      expect(await limits.isLocked(EMAIL)).toBe(true);
+      // The same network's per-IP budget is used up too: a trusted device is not refused for it.
+      expect(await limits.isLocked(EMAIL, 'device-1')).toBe(false);
+      for (let i = 0; i < 2; i++)
+        await (await limits.reserveVerify(EMAIL, IP, 'device-1')).failed();
+      await expect(limits.reserveVerify(EMAIL, IP, 'device-1')).rejects.toMatchObject({
+        limit: 'locked',
+      });
+      await expect(limits.reserveVerify(EMAIL, IP, 'device-2')).resolves.toBeDefined();
+      // Nor another address's.
+      await expect(
+        limits.reserveVerify('grace@example.com', '198.51.100.1'),
+      ).resolves.toBeDefined();
+    });
+
+    it('the day ceiling: FAILED_CODES_PER_EMAIL_PER_DAY failures, then locked until the day ends; a right code takes none', async () => {
+      const { limits, advance } = setup({
+        FAILED_CODES_PER_EMAIL: '2',
+        FAILED_CODES_PER_EMAIL_PER_DAY: '5',
+      });
+      await (await limits.reserveVerify(EMAIL, IP)).succeeded();
+      let failures = 0;
+      for (let round = 0; round < 20; round++) {
+        for (let i = 0; i < 3; i++) {
+          const attempt = await limits.reserveVerify(EMAIL, IP).catch(() => undefined);
+          if (!attempt) break;
+          await attempt.failed();
+          failures++;
+        }
+        advance(901_000);
+      }
+      expect(failures).toBe(5);
+      advance(86_400_000);
+      await expect(limits.reserveVerify(EMAIL, IP)).resolves.toBeDefined();
+    });
+
+    it("the day's last failure answers with a lock until the day's window ends", async () => {
+      const { limits, advance } = setup({
+        FAILED_CODES_PER_EMAIL: '10',
+        FAILED_CODES_PER_EMAIL_PER_DAY: '3',
+      });
+      for (let i = 0; i < 2; i++) await (await limits.reserveVerify(EMAIL, IP)).failed();
+      advance(3_600_000);
+      const lock = await (await limits.reserveVerify(EMAIL, IP)).failed();
+      expect(lock?.extra.retryAfterSeconds).toBe(23 * 3600);
+      expect(await limits.isLocked(EMAIL)).toBe(true);
+    });
   });
 
   describe('start limits', () => {

@@ -16,6 +16,28 @@ import { CounterStore, type Counter } from './counter-store.js';
 
 const HOUR = 3600_000;
 const MINUTE = 60_000;
+const DAY = 24 * HOUR;
+
+/**
+ * Where a verify attempt counts. Clients without a device cookie for the address (strangers,
+ * and a first-time browser, which nothing can tell from a stranger) share the address's
+ * bucket; a browser holding a valid device cookie for it (device-cookie.ts) counts in its own,
+ * so the lock strangers cause never refuses it. The day's ceiling is one per class: the
+ * untrusted clients', and the address's trusted devices' together.
+ */
+function verifyKeys(email: string, device: string | undefined) {
+  return device === undefined
+    ? {
+        lock: `verify:lock:${email}`,
+        fail: `verify:fail:${email}`,
+        day: `verify:fail-day:${email}`,
+      }
+    : {
+        lock: `verify:device-lock:${device}:${email}`,
+        fail: `verify:device-fail:${device}:${email}`,
+        day: `verify:device-fail-day:${email}`,
+      };
+}
 
 export type LimitName =
   'ip' | 'email_cooldown' | 'email_hourly' | 'global' | 'verify_ip' | 'locked';
@@ -59,7 +81,16 @@ export interface VerifyReservation {
  */
 export abstract class GlobalStartGate {
   /** Throws when this start may not go on; resolves when it may (e.g. a valid proof). */
-  abstract overLimit(proof: string | undefined, retryAfterSeconds: number): Promise<void>;
+  abstract overLimit(proof: string | undefined, start: OverLimitStart): Promise<void>;
+}
+
+/** The start the global limit stopped: what a challenge is bound to, and how hard the flood is. */
+export interface OverLimitStart {
+  email: string;
+  ip: string | undefined;
+  retryAfterSeconds: number;
+  /** This minute's starts so far over STARTS_GLOBAL_PER_MINUTE (> 1 past the limit). */
+  pressure: number;
 }
 
 @Injectable()
@@ -87,15 +118,26 @@ export class LimitsService {
    * single client can push everyone past it; past it, the gate decides (see
    * GlobalStartGate), and a start it stops gives every place it took back.
    */
-  async admitStart(email: string, ip: string | undefined, proof?: string): Promise<StartAdmission> {
+  async admitStart(
+    email: string,
+    ip: string | undefined,
+    proof?: string,
+    device?: string,
+  ): Promise<StartAdmission> {
     const now = this.clock.now();
     const l = this.limits;
-    const ipKey = `start:ip:${ipLimitKey(ip)}`;
-    const perIp = await this.store.increment(ipKey, HOUR, now);
-    if (perIp.count > l.startsPerIpPerHour)
-      throw new LimitExceeded('ip', this.retryAfter(perIp, now));
+    // A trusted device (a valid device cookie for this address) has its own cooldown and
+    // hourly count, and no client IP's: strangers' starts for the address, or from the
+    // owner's network, never refuse the owner's browser.
+    const ipKey = device === undefined ? `start:ip:${ipLimitKey(ip)}` : undefined;
+    if (ipKey) {
+      const perIp = await this.store.increment(ipKey, HOUR, now);
+      if (perIp.count > l.startsPerIpPerHour)
+        throw new LimitExceeded('ip', this.retryAfter(perIp, now));
+    }
 
-    const cooldownKey = `start:cooldown:${email}`;
+    const own = device === undefined ? email : `device:${device}:${email}`;
+    const cooldownKey = `start:cooldown:${own}`;
     const cooldownMs = l.codeResendSeconds * 1000;
     if (cooldownMs > 0) {
       const cooldown = await this.store.increment(cooldownKey, cooldownMs, now);
@@ -105,7 +147,7 @@ export class LimitsService {
     const dropCooldown = () =>
       cooldownMs > 0 ? this.store.delete(cooldownKey) : Promise.resolve();
 
-    const emailKey = `start:email:${email}`;
+    const emailKey = `start:email:${own}`;
     const perEmail = await this.store.increment(emailKey, HOUR, now);
     if (perEmail.count > l.codesPerEmailPerHour) {
       await dropCooldown();
@@ -115,12 +157,17 @@ export class LimitsService {
     const global = await this.store.increment('start:global', MINUTE, now);
     if (global.count > l.startsGlobalPerMinute) {
       try {
-        await this.gate.overLimit(proof, this.retryAfter(global, now));
+        await this.gate.overLimit(proof, {
+          email,
+          ip,
+          retryAfterSeconds: this.retryAfter(global, now),
+          pressure: global.count / l.startsGlobalPerMinute,
+        });
       } catch (err) {
         await Promise.all([
           dropCooldown(),
           this.store.decrement(emailKey, now),
-          this.store.decrement(ipKey, now),
+          ipKey ? this.store.decrement(ipKey, now) : undefined,
         ]);
         throw err;
       }
@@ -128,72 +175,100 @@ export class LimitsService {
     return { release: dropCooldown };
   }
 
-  /** Whether the address is locked after too many wrong codes (start then sends it none). */
-  async isLocked(email: string): Promise<boolean> {
-    return (await this.store.get(`verify:lock:${email}`, this.clock.now())) !== null;
+  /**
+   * Whether the address is locked for this client after too many wrong codes (start then
+   * sends it none): for untrusted clients, the lock strangers can cause; for a trusted device
+   * (`device`, from its cookie), only its own.
+   */
+  async isLocked(email: string, device?: string): Promise<boolean> {
+    const now = this.clock.now();
+    const keys = verifyKeys(email, device);
+    const [lock, day] = await Promise.all([
+      this.store.get(keys.lock, now),
+      this.store.get(keys.day, now),
+    ]);
+    return lock !== null || (day?.count ?? 0) >= this.limits.failedCodesPerEmailPerDay;
   }
 
   /**
-   * Takes a place in the verify budgets before Auth0 is asked: the address must not be
-   * locked, and neither the address's wrong codes (across every code it was sent) nor the
-   * client IP's may be used up, counting attempts still in flight. Past the address's
-   * budget the answer is the lock's, 429 `too_many_attempts`.
+   * Takes a place in the verify budgets before Auth0 is asked: the bucket must not be
+   * locked, and neither its wrong codes (across every code the address was sent), the day's
+   * ceiling nor the client IP's may be used up, counting attempts still in flight. Past the
+   * bucket's budget the answer is the lock's, 429 `too_many_attempts`. `device` is a trusted
+   * device's id (its cookie verified for this address): its own bucket, no per-IP count.
    */
-  async reserveVerify(email: string, ip: string | undefined): Promise<VerifyReservation> {
+  async reserveVerify(
+    email: string,
+    ip: string | undefined,
+    device?: string,
+  ): Promise<VerifyReservation> {
     const now = this.clock.now();
     const l = this.limits;
-    const lock = await this.store.get(`verify:lock:${email}`, now);
+    const keys = verifyKeys(email, device);
+    const lock = await this.store.get(keys.lock, now);
     if (lock) throw new LimitExceeded('locked', this.retryAfter(lock, now));
 
-    const ipKey = `verify:fail-ip:${ipLimitKey(ip)}`;
-    const perIp = await this.store.increment(ipKey, HOUR, now);
-    if (perIp.count > l.failedCodesPerIpPerHour) {
-      await this.store.decrement(ipKey, now);
-      throw new LimitExceeded('verify_ip', this.retryAfter(perIp, now));
+    // Every attempt takes a place in the day's ceiling too (FAILED_CODES_PER_EMAIL_PER_DAY):
+    // the short lock alone lets strangers guess 10 every 15 minutes for ever (960 a day).
+    const day = await this.store.increment(keys.day, DAY, now);
+    if (day.count > l.failedCodesPerEmailPerDay) {
+      await this.store.decrement(keys.day, now);
+      throw new LimitExceeded('locked', this.retryAfter(day, now));
     }
-    const emailKey = `verify:fail:${email}`;
+    const ipKey = device === undefined ? `verify:fail-ip:${ipLimitKey(ip)}` : undefined;
+    const giveBack = async (...more: string[]) => {
+      const at = this.clock.now();
+      const taken = [keys.day, ...(ipKey ? [ipKey] : []), ...more];
+      await Promise.all(taken.map((key) => this.store.decrement(key, at)));
+    };
+    if (ipKey) {
+      const perIp = await this.store.increment(ipKey, HOUR, now);
+      if (perIp.count > l.failedCodesPerIpPerHour) {
+        await giveBack();
+        throw new LimitExceeded('verify_ip', this.retryAfter(perIp, now));
+      }
+    }
+    const emailKey = keys.fail;
     const failures = await this.store.increment(
       emailKey,
       Math.max(HOUR, l.lockoutSeconds * 1000),
       now,
     );
     if (failures.count > l.failedCodesPerEmail) {
-      await Promise.all([this.store.decrement(emailKey, now), this.store.decrement(ipKey, now)]);
+      await giveBack(emailKey);
       throw new LimitExceeded('locked', l.lockoutSeconds);
     }
     // The attempt that used up the budget locks the address and then clears the count; an
     // attempt that counted after that clearing must see the lock, or it would start a new
     // budget beside it (seen with two instances on Redis: 12 of 40 reached Auth0).
-    const lockedMeanwhile = await this.store.get(`verify:lock:${email}`, now);
+    const lockedMeanwhile = await this.store.get(keys.lock, now);
     if (lockedMeanwhile) {
-      await Promise.all([this.store.decrement(emailKey, now), this.store.decrement(ipKey, now)]);
+      await giveBack(emailKey);
       throw new LimitExceeded('locked', this.retryAfter(lockedMeanwhile, now));
     }
     const place = failures.count;
+    const lastOfDay = day.count >= l.failedCodesPerEmailPerDay;
 
     return {
       failed: async () => {
-        if (place < l.failedCodesPerEmail) return undefined;
+        if (place < l.failedCodesPerEmail && !lastOfDay) return undefined;
         const at = this.clock.now();
-        await this.store.set(`verify:lock:${email}`, 1, l.lockoutSeconds * 1000, at);
+        // The day's last failure locks the bucket until the day's window ends.
+        const lockMs = Math.max(l.lockoutSeconds * 1000, lastOfDay ? day.expiresAt - at : 0);
+        await this.store.set(keys.lock, 1, lockMs, at);
         await this.store.delete(emailKey);
-        return new LimitExceeded('locked', l.lockoutSeconds);
+        return new LimitExceeded('locked', Math.ceil(lockMs / 1000));
       },
-      succeeded: async () => {
-        const at = this.clock.now();
-        await Promise.all([this.store.delete(emailKey), this.store.decrement(ipKey, at)]);
-      },
-      release: async () => {
-        const at = this.clock.now();
-        await Promise.all([this.store.decrement(emailKey, at), this.store.decrement(ipKey, at)]);
-      },
+      // A right code is no failure: its place in the day's ceiling is given back too.
+      succeeded: () => Promise.all([this.store.delete(emailKey), giveBack()]).then(() => undefined),
+      release: () => giveBack(emailKey),
     };
   }
 }
 
 /** The gate without a challenge: past the global limit, everyone waits (429). */
 export class RefusingGlobalStartGate extends GlobalStartGate {
-  overLimit(_proof: string | undefined, retryAfterSeconds: number): Promise<void> {
+  overLimit(_proof: string | undefined, { retryAfterSeconds }: OverLimitStart): Promise<void> {
     return Promise.reject(new LimitExceeded('global', retryAfterSeconds));
   }
 }

@@ -117,9 +117,15 @@ const EnvSchema = z.object({
   LOCKOUT_SECONDS: intFrom(1, 86400).default(900),
   STARTS_GLOBAL_PER_MINUTE: intFrom(1, 1_000_000).default(600),
   FAILED_CODES_PER_IP_PER_HOUR: intFrom(1, 1_000_000).default(100),
+  // Wrong codes per address in a day, for clients without a device cookie for it, and again for
+  // the address's trusted devices together: 2 × 50 stays within NIST SP 800-63B-4's 100.
+  FAILED_CODES_PER_EMAIL_PER_DAY: intFrom(1, 1_000_000).default(50),
   // The flood challenge's work: the largest counter a solver may have to try (one SHA-256
   // each; a browser tries ≈ 45,000 a second, so the default costs it 0.5–1 s).
   CHALLENGE_DIFFICULTY: intFrom(2, 10_000_000).default(50_000),
+  // The flood challenge's hardest step: the difficulty doubles each time the minute's starts
+  // double past STARTS_GLOBAL_PER_MINUTE, up to this (≈ 5–9 s in a desktop browser).
+  CHALLENGE_MAX_DIFFICULTY: intFrom(2, 100_000_000).default(400_000),
   // Bearer token of GET /api/metrics; unset, the route does not exist (404).
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 });
@@ -188,8 +194,12 @@ export interface AppConfig {
     lockoutSeconds: number;
     startsGlobalPerMinute: number;
     failedCodesPerIpPerHour: number;
+    /** Wrong codes per address per day, untrusted clients (and trusted devices) each. */
+    failedCodesPerEmailPerDay: number;
     /** Past startsGlobalPerMinute: the proof-of-work's largest counter. */
     challengeDifficulty: number;
+    /** The flood challenge's largest counter at the flood's worst. */
+    challengeMaxDifficulty: number;
   };
   /** Bearer token of GET /api/metrics; undefined: no metrics route. */
   metricsToken: string | undefined;
@@ -325,7 +335,9 @@ export function loadConfig(rawEnv: Env): AppConfig {
       lockoutSeconds: e.LOCKOUT_SECONDS,
       startsGlobalPerMinute: e.STARTS_GLOBAL_PER_MINUTE,
       failedCodesPerIpPerHour: e.FAILED_CODES_PER_IP_PER_HOUR,
+      failedCodesPerEmailPerDay: e.FAILED_CODES_PER_EMAIL_PER_DAY,
       challengeDifficulty: e.CHALLENGE_DIFFICULTY,
+      challengeMaxDifficulty: Math.max(e.CHALLENGE_DIFFICULTY, e.CHALLENGE_MAX_DIFFICULTY),
     },
     metricsToken: e.METRICS_TOKEN,
     otp: { length: e.OTP_LENGTH, ttlSeconds: e.OTP_TTL_SECONDS },

@@ -8,6 +8,7 @@ import {
   type StartResponse,
 } from '@portcullis/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DeviceCookie } from '../abuse/device-cookie.js';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { parseBody } from '../common/validation.js';
@@ -27,6 +28,7 @@ export class PasswordlessController {
   constructor(
     private readonly passwordless: PasswordlessService,
     private readonly cookie: SessionCookie,
+    private readonly deviceCookie: DeviceCookie,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -44,7 +46,8 @@ export class PasswordlessController {
   @UseFilters(ChallengeRequiredFilter)
   start(@Body() body: unknown, @Req() req: FastifyRequest): Promise<StartResponse> {
     const { email, proof } = parseBody(StartRequestSchema, body);
-    return this.passwordless.start(email, { ip: req.ip, requestId: req.id }, proof);
+    const trustedDevice = this.deviceCookie.trustedFor(req, email);
+    return this.passwordless.start(email, { ip: req.ip, requestId: req.id, trustedDevice }, proof);
   }
 
   @Post('verify')
@@ -68,12 +71,16 @@ export class PasswordlessController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MeResponse> {
     const { email, code } = parseBody(this.verifyBody, body);
+    const trustedDevice = this.deviceCookie.trustedFor(req, email);
     const { me, session } = await this.passwordless.verify(email, code, {
       ip: req.ip,
       requestId: req.id,
       device: describeDevice(req.headers['user-agent']),
+      trustedDevice,
     });
     this.cookie.write(reply, session.cookie, session.record.absoluteExpiresAt, this.clock.now());
+    // Signed in: this browser is now trusted for this address (its own failure bucket).
+    this.deviceCookie.write(reply, email, trustedDevice);
     void reply.header('cache-control', 'no-store');
     return me;
   }

@@ -32,6 +32,12 @@ const FAILED_GUESS = new Set(['invalid_code', 'code_expired', 'too_many_attempts
  */
 export const VERIFY_ELIGIBILITY_MAX_AGE_MS = 5000;
 
+/**
+ * `trustedDevice`: the id of the request's device cookie when it was issued to this address
+ * on a successful sign-in (abuse/device-cookie.ts); its limits are its own.
+ */
+type TrustedMeta = RequestMeta & { trustedDevice?: string };
+
 const isGuess = (err: unknown): err is DomainError =>
   err instanceof DomainError && FAILED_GUESS.has(err.code);
 
@@ -59,7 +65,7 @@ export class PasswordlessService {
    * which addresses are eligible. A Salesforce failure is a 503 for every address alike.
    * `proof` is a solved flood challenge, needed only past the global start limit.
    */
-  start(email: string, meta: RequestMeta, proof?: string): Promise<StartResponse> {
+  start(email: string, meta: TrustedMeta, proof?: string): Promise<StartResponse> {
     return this.metrics.counted(
       (o) => this.metrics.start(o),
       'accepted',
@@ -67,11 +73,11 @@ export class PasswordlessService {
     );
   }
 
-  private async admit(email: string, meta: RequestMeta, proof?: string): Promise<StartResponse> {
+  private async admit(email: string, meta: TrustedMeta, proof?: string): Promise<StartResponse> {
     this.audit.record('code_requested', meta, { email });
     let admission;
     try {
-      admission = await this.limits.admitStart(email, meta.ip, proof);
+      admission = await this.limits.admitStart(email, meta.ip, proof, meta.trustedDevice);
     } catch (err) {
       if (err instanceof DomainError)
         this.audit.record('rate_limited', meta, {
@@ -89,7 +95,7 @@ export class PasswordlessService {
       throw err;
     }
     // Asked for every address alike: a locked address is sent no code, and answers as all do.
-    const locked = await this.limits.isLocked(email);
+    const locked = await this.limits.isLocked(email, meta.trustedDevice);
     const send = record !== null && !locked;
     if (send) {
       // One store write for every address: the real code supersedes any decoy.
@@ -175,7 +181,7 @@ export class PasswordlessService {
   verify(
     email: string,
     code: string,
-    meta: RequestMeta & { device: string },
+    meta: TrustedMeta & { device: string },
   ): Promise<{ me: MeResponse; session: LiveSession }> {
     return this.metrics.counted(
       (o) => this.metrics.verify(o),
@@ -187,11 +193,11 @@ export class PasswordlessService {
   private async signIn(
     email: string,
     code: string,
-    meta: RequestMeta & { device: string },
+    meta: TrustedMeta & { device: string },
   ): Promise<{ me: MeResponse; session: LiveSession }> {
     let attempt: VerifyReservation;
     try {
-      attempt = await this.limits.reserveVerify(email, meta.ip);
+      attempt = await this.limits.reserveVerify(email, meta.ip, meta.trustedDevice);
     } catch (err) {
       if (err instanceof LimitExceeded)
         this.audit.record('rate_limited', meta, { email, reason: err.limit });
