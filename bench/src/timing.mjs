@@ -7,7 +7,11 @@
 //   reaches the answer;
 // - verify: per round, a start for each class, then three wrong codes each (the answers
 //   must be invalid_code, invalid_code, too_many_attempts for every class), with Auth0 at
-//   0 ms and at 100 ms: every class pays the same Auth0 round trip.
+//   0 ms and at 100 ms: every class pays the same Auth0 round trip;
+// - start→verify race: per round and class, a code killed with three wrong guesses, a new
+//   start, and at once a wrong code, with Auth0's /passwordless/start slowed (0 and 300 ms)
+//   so the new code's send is still in flight: the share of those guesses answered as a
+//   fresh code is (401 invalid_code, as every class must), and their median latency.
 // The server (API + emulators) runs in a child process, so the measuring client shares no
 // event loop with it, as an attacker would not.
 //   npm run bench:timing -w @portcullis/bench      (after npm run build)
@@ -21,7 +25,8 @@ import { apiEnv, loadApi, portOf, startBenchEmulators } from './stack.mjs';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 200);
 const VERIFY_ROUNDS = Number(process.env.VERIFY_ROUNDS ?? 60);
-const ONLY = process.env.ONLY; // 'start' | 'verify' | undefined (both)
+const RACE_ROUNDS = Number(process.env.RACE_ROUNDS ?? 30);
+const ONLY = process.env.ONLY; // 'start' | 'verify' | 'race' | undefined (all)
 /** @typedef {'eligible' | 'ineligible' | 'unknown'} AddressClass */
 /** @type {Record<AddressClass, string>} */
 const CLASSES = {
@@ -30,7 +35,7 @@ const CLASSES = {
   unknown: 'nobody.at.all@example.com',
 };
 const CLASS_NAMES = /** @type {AddressClass[]} */ (Object.keys(CLASSES));
-/** @typedef {{ cacheSeconds: number, auth0LatencyMs: number }} ServerOptions */
+/** @typedef {{ cacheSeconds: number, auth0LatencyMs: number, startLatencyMs?: number }} ServerOptions */
 /** @typedef {Record<AddressClass, number[]>} Samples */
 
 /** @returns {Samples} */
@@ -40,9 +45,11 @@ const noSamples = () => ({ eligible: [], ineligible: [], unknown: [] });
  * The server child: both emulators and the built API, printing one JSON line when ready.
  * @param {ServerOptions} options
  */
-async function serve({ cacheSeconds, auth0LatencyMs }) {
+async function serve({ cacheSeconds, auth0LatencyMs, startLatencyMs }) {
   const emulators = await startBenchEmulators();
   if (auth0LatencyMs) emulators.auth0.setFaults({ latencyMs: auth0LatencyMs });
+  if (startLatencyMs)
+    emulators.auth0.setFaults({ latencyMs: startLatencyMs, paths: ['/passwordless/start'] });
   const { createApp, loadConfig } = await loadApi();
   const config = loadConfig(
     apiEnv(emulators, { LOG_LEVEL: 'silent', ELIGIBILITY_CACHE_SECONDS: String(cacheSeconds) }),
@@ -201,13 +208,86 @@ async function runVerify(label, options) {
   }
 }
 
+/**
+ * The start→verify race: the address's code is killed (three wrong guesses), a new start is
+ * answered, and a wrong code follows at once, while Auth0's send of the new code may still
+ * be in flight. A fresh code (and every decoy) answers 401 invalid_code; an answer from
+ * Auth0's state for the dead code (429 too_many_attempts) would tell the eligible apart.
+ * @param {string} label
+ * @param {ServerOptions} options
+ */
+async function runRace(label, options) {
+  const server = await spawnServer(options);
+  const startUrl = `${server.api}/api/auth/passwordless/start`;
+  const verifyUrl = `${server.api}/api/auth/passwordless/verify`;
+  const EXPECTED = ['401 invalid_code', '401 invalid_code', '429 too_many_attempts'];
+  let sent = 0;
+  /** @param {AddressClass} k  @returns {Promise<string>} a code wrong for the one sent */
+  const start = async (k) => {
+    const r = await post(startUrl, { email: CLASSES[k] });
+    if (r.status !== 202) throw new Error(`start answered ${r.status}`);
+    if (k !== 'eligible') return '123456';
+    const { code, count } = await codeFor(server, CLASSES.eligible, sent);
+    sent = count;
+    return String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+  };
+  /** @type {Record<AddressClass, string[]>} */
+  const answers = { eligible: [], ineligible: [], unknown: [] };
+  /** @param {Samples | undefined} samples */
+  const round = async (samples) => {
+    for (const k of shuffled()) {
+      const email = CLASSES[k];
+      const wrong = await start(k);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const r = await post(verifyUrl, { email, code: wrong });
+        if (`${r.status} ${r.code}` !== EXPECTED[attempt])
+          throw new Error(`${k}: attempt ${attempt + 1} answered ${r.status} ${r.code}`);
+      }
+      // The new start, and at once a guess that is wrong for the old code and the new.
+      const r0 = await post(startUrl, { email });
+      if (r0.status !== 202) throw new Error(`start answered ${r0.status}`);
+      const r = await post(verifyUrl, { email, code: wrong });
+      if (samples) {
+        samples[k].push(r.ms);
+        answers[k].push(`${r.status} ${r.code}`);
+      }
+      // Let the new code's send finish before the next round.
+      if (k === 'eligible') sent = (await codeFor(server, email, sent)).count;
+    }
+  };
+  try {
+    for (let i = 0; i < 3; i++) await round(undefined);
+    const samples = noSamples();
+    for (let r = 0; r < RACE_ROUNDS; r++) await round(samples);
+    const result = table(label, samples);
+    /** @type {Record<string, unknown>} */
+    const fresh = {};
+    for (const k of CLASS_NAMES) {
+      const seen = answers[k];
+      const counts = Object.fromEntries(
+        [...new Set(seen)].map((a) => [a, seen.filter((x) => x === a).length]),
+      );
+      fresh[k] = {
+        answeredAsFreshCode: +(
+          seen.filter((a) => a === '401 invalid_code').length / seen.length
+        ).toFixed(3),
+        answers: counts,
+      };
+    }
+    console.log('  answers right after the new start:', JSON.stringify(fresh));
+    return { ...result, answers: fresh };
+  } finally {
+    server.stop();
+  }
+}
+
 if (process.argv[2] === '--serve') {
   await serve(JSON.parse(process.argv[3] ?? '{}'));
   await new Promise(() => {});
 }
 
 const results = [];
-if (ONLY !== 'verify') {
+if (ONLY === undefined || ONLY === 'start') {
   results.push(
     await runStart('start: eligibility cache on (default), Auth0 at 100 ms', {
       cacheSeconds: 60,
@@ -224,7 +304,7 @@ if (ONLY !== 'verify') {
     ),
   );
 }
-if (ONLY !== 'start') {
+if (ONLY === undefined || ONLY === 'verify') {
   results.push(
     await runVerify('verify (3 wrong codes per class per round): Auth0 at 0 ms', {
       cacheSeconds: 60,
@@ -238,6 +318,19 @@ if (ONLY !== 'start') {
     }),
   );
 }
+if (ONLY === undefined || ONLY === 'race') {
+  for (const startLatencyMs of [0, 300])
+    results.push(
+      await runRace(
+        `start→verify race: a wrong code right after a new start, Auth0's start at ${startLatencyMs} ms`,
+        {
+          cacheSeconds: 60,
+          auth0LatencyMs: 0,
+          startLatencyMs,
+        },
+      ),
+    );
+}
 console.log(
-  `\nJSON ${JSON.stringify({ node: process.version, rounds: ROUNDS, verifyRounds: VERIFY_ROUNDS, results })}`,
+  `\nJSON ${JSON.stringify({ node: process.version, rounds: ROUNDS, verifyRounds: VERIFY_ROUNDS, raceRounds: RACE_ROUNDS, results })}`,
 );

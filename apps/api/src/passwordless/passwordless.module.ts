@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { Auth0Module } from '../auth0/auth0.module.js';
 import { EligibilityModule } from '../eligibility/eligibility.module.js';
-import { DecoyCodes } from './decoy-codes.js';
+import { LatestCodes } from './latest-codes.js';
 import { PasswordlessController } from './passwordless.controller.js';
 import { PasswordlessService } from './passwordless.service.js';
 
 @Module({
   imports: [Auth0Module, EligibilityModule],
   controllers: [PasswordlessController],
-  providers: [PasswordlessService, DecoyCodes],
+  providers: [PasswordlessService, LatestCodes],
   exports: [PasswordlessService],
 })
 export class PasswordlessModule {}

@@ -13,7 +13,7 @@ import { EmailHasher } from '../common/redact.js';
 import type { EligibilityService } from '../eligibility/eligibility.service.js';
 import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
 import type { LiveSession, SessionService } from '../session/session.service.js';
-import { DecoyCodes } from './decoy-codes.js';
+import { LatestCodes } from './latest-codes.js';
 import { PasswordlessService } from './passwordless.service.js';
 
 /** The contract code of a thrown value (a DomainError's), or what else it was. */
@@ -128,7 +128,7 @@ function setup(env: Record<string, string> = {}) {
     sessions as unknown as SessionService,
     new LimitsService(store, clock, config, new RefusingGlobalStartGate()),
     new AuditService(new EmailHasher(SECRET)),
-    new DecoyCodes(store, clock, config),
+    new LatestCodes(store, clock, config),
     metrics,
   );
   service.retryDelayMs = 0;
@@ -398,13 +398,39 @@ describe(PasswordlessService.name, () => {
       expect(auth0.revoked).toEqual([TOKENS.refreshToken]);
     });
 
-    it("passes on Auth0's verdict on the code", async () => {
+    it("decides failures from its own record, not Auth0's: no record (never started) is invalid_code whatever Auth0 said", async () => {
       const { service, auth0, sessions } = setup();
       auth0.nextLogin = () => Promise.reject(new DomainError('code_expired'));
       await expect(service.verify(ELIGIBLE, '123456', meta())).rejects.toMatchObject({
-        code: 'code_expired',
+        code: 'invalid_code',
       });
+      expect(auth0.loginCalls).toHaveLength(1);
       expect(sessions.created).toHaveLength(0);
+    });
+
+    it("before Auth0 confirms the new send, a guess answers as a fresh code (not Auth0's dead one), and a right one is refused and revoked", async () => {
+      const { service, auth0, sessions } = setup({ CODE_RESEND_SECONDS: '0' });
+      let confirmSend: () => void = () => undefined;
+      auth0.nextSend = () => new Promise<void>((resolve) => (confirmSend = resolve));
+      await service.start(ELIGIBLE, meta());
+      // Auth0 still holds the previous, dead code.
+      auth0.nextLogin = () => Promise.reject(new DomainError('too_many_attempts'));
+      await expect(service.verify(ELIGIBLE, '111111', meta())).rejects.toMatchObject({
+        code: 'invalid_code',
+      });
+      // Auth0 takes a guess (an older code it still holds): not a session while unconfirmed.
+      auth0.nextLogin = () => Promise.resolve(TOKENS);
+      await expect(service.verify(ELIGIBLE, '123456', meta())).rejects.toMatchObject({
+        code: 'invalid_code',
+      });
+      while (auth0.sendCalls.length < 1) await new Promise((resolve) => setTimeout(resolve, 1));
+      confirmSend();
+      await service.drain();
+      expect(auth0.revoked).toEqual([TOKENS.refreshToken]);
+      expect(sessions.created).toHaveLength(0);
+      // Confirmed: the right code signs in (the third guess of the code, none dead yet).
+      await expect(service.verify(ELIGIBLE, '123456', meta())).resolves.toBeDefined();
+      expect(sessions.created).toHaveLength(1);
     });
   });
 });

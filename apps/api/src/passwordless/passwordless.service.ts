@@ -1,7 +1,8 @@
 // The gate: a code is only sent when Salesforce says the address is eligible, and start
 // answers the same way — same status, body and timing — whatever the answer was. Verify
-// answers alike too: every address's guess goes to Auth0, and an address that was sent no
-// code answers from a decoy that behaves as Auth0's code would (decoy-codes.ts).
+// answers alike too: every address's guess goes to Auth0, and the failures are decided by
+// our own record of the address's latest code, kept alike for every address (latest-codes.ts),
+// so neither a decoy nor the window before Auth0 has a new code tells an address apart.
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { MeResponse, StartResponse } from '@portcullis/shared';
 import { LimitExceeded, LimitsService, type VerifyReservation } from '../abuse/limits.service.js';
@@ -13,7 +14,7 @@ import { EligibilityService } from '../eligibility/eligibility.service.js';
 import { MetricsService, outcomeOf } from '../ops/metrics.service.js';
 import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
 import { SessionService, type LiveSession } from '../session/session.service.js';
-import { DecoyCodes, wrongCode } from './decoy-codes.js';
+import { LatestCodes, wrongCode } from './latest-codes.js';
 
 /**
  * Wait before the one retry of a send that failed transiently (Auth0 5xx, 429, network): long
@@ -55,7 +56,7 @@ export class PasswordlessService {
     private readonly sessions: SessionService,
     private readonly limits: LimitsService,
     private readonly audit: AuditService,
-    private readonly decoys: DecoyCodes,
+    private readonly codes: LatestCodes,
     @Optional() private readonly metrics: MetricsService = new MetricsService(),
   ) {}
 
@@ -97,20 +98,17 @@ export class PasswordlessService {
     // Asked for every address alike: a locked address is sent no code, and answers as all do.
     const locked = await this.limits.isLocked(email, meta.trustedDevice);
     const send = record !== null && !locked;
-    if (send) {
-      // One store write for every address: the real code supersedes any decoy.
-      await this.decoys.clear(email);
-    } else {
-      await this.decoys.issue(email);
-      this.audit.record(record ? 'locked' : 'eligibility_denied', meta, { email });
-    }
+    // One store write for every address: the new latest code (a decoy until Auth0 confirms
+    // a send of it), superseding the earlier one.
+    const number = await this.codes.issue(email);
+    if (!send) this.audit.record(record ? 'locked' : 'eligibility_denied', meta, { email });
     // Deferred to the next turn of the event loop, after this answer has been written, for
     // every address alike: even building the Auth0 request or a stale "yes"'s re-check must
     // not lengthen the eligible answer.
     this.inBackground(
       new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
         this.eligibility.recheckIfStale(email);
-        return send ? this.deliver(email, meta) : undefined;
+        return send ? this.deliver(email, meta, number) : undefined;
       }),
     );
     return {
@@ -125,21 +123,20 @@ export class PasswordlessService {
    * unreachable) is retried once after a short wait, unless a newer start for the address
    * sends its own code meanwhile; Auth0 refusing the send is not retried. A send that still
    * fails is counted (portcullis_code_sends_total), audited and logged for operators, and
-   * leaves a decoy so guesses answer as for any address; the person's way out is Resend code.
-   * Never throws.
+   * leaves the start's code unconfirmed, a decoy, so guesses answer as for any address; the
+   * person's way out is Resend code. Only a send Auth0 accepted confirms code `send` (the
+   * start's number). Never throws.
    */
-  private async deliver(email: string, meta: RequestMeta): Promise<void> {
+  private async deliver(email: string, meta: RequestMeta, send: number): Promise<void> {
     let retried = false;
     let superseded = false;
-    let send: Awaited<ReturnType<DecoyCodes['claimSend']>> | undefined;
     try {
-      send = await this.decoys.claimSend(email);
       try {
         await this.auth0.sendCode(email, meta.ip);
       } catch (err) {
         if (!(err instanceof SendFailed && err.transient)) throw err;
         await new Promise<void>((resolve) => setTimeout(resolve, this.retryDelayMs));
-        if (!(await this.decoys.isLatestSend(email, send))) {
+        if (!(await this.codes.isLatestSend(email, send))) {
           superseded = true;
           throw err;
         }
@@ -149,6 +146,16 @@ export class PasswordlessService {
       }
       this.metrics.codeSend('sent');
       this.audit.record('code_sent', meta, { email, ...(retried ? { reason: 'retried' } : {}) });
+      // From here a right guess for this code counts (unless a newer start superseded it).
+      // Not stored (the store is down): the code stays a decoy, refused even when right, and
+      // the person's way out is Resend code, as for a failed send.
+      await this.codes.confirm(email, send).catch((err: unknown) =>
+        this.logger.warn({
+          msg: 'a sent code could not be confirmed: it will be refused until a new code is sent',
+          error: outcomeOf(err),
+          reqId: meta.requestId,
+        }),
+      );
     } catch (err) {
       const reason = outcomeOf(err);
       this.metrics.codeSend(reason);
@@ -164,12 +171,8 @@ export class PasswordlessService {
         retried,
         reqId: meta.requestId,
       });
-      // No code exists (unless a newer start sent one, even while the retry ran): guesses
-      // answer as for an address that was sent none.
-      if (superseded) return;
-      const latest =
-        send === undefined || (await this.decoys.isLatestSend(email, send).catch(() => false));
-      if (latest) await this.decoys.issue(email).catch(() => undefined);
+      // Nothing more to do: the code stays unconfirmed, and guesses answer as for an address
+      // that was sent none (the decoy the start's record already is).
     }
   }
 
@@ -230,10 +233,11 @@ export class PasswordlessService {
   }
 
   /**
-   * Auth0's verdict on the code, for every address alike (one round trip each); then, when
-   * the address's latest start sent no code, the decoy's verdict instead. A right code still
-   * needs an eligible address, checked with a young answer: a session is never created for
-   * an address Salesforce does not allow, whatever Auth0 said.
+   * Asks Auth0 about the code, for every address alike (one round trip each); the verdict is
+   * then our record's (LatestCodes.guess): Auth0 only says whether the code is right, which
+   * counts for a confirmed latest code. A right code still needs an eligible address, checked
+   * with a young answer: a session is never created for an address Salesforce does not
+   * allow, whatever Auth0 said.
    */
   private async exchange(
     email: string,
@@ -241,18 +245,18 @@ export class PasswordlessService {
     meta: RequestMeta,
   ): Promise<{ tokens: Auth0Tokens; record: EligibilityRecord }> {
     let tokens: Auth0Tokens | undefined;
-    let verdict: DomainError | undefined;
     try {
       tokens = await this.auth0.loginWithCode(email, code, meta.ip);
     } catch (err) {
       if (!isGuess(err)) throw err;
-      verdict = err;
     }
-    const decoy = await this.decoys.guess(email);
-    if (decoy) verdict = decoy;
+    const verdict = await this.codes.guess(email, tokens !== undefined).catch((err: unknown) => {
+      this.discard(tokens);
+      throw err;
+    });
     if (verdict) {
-      // Auth0 took a code that a later start superseded: no session from it.
-      if (tokens) this.discard(tokens);
+      // Auth0 took a code that is not the confirmed latest one: no session from it.
+      this.discard(tokens);
       throw verdict;
     }
     const record = await this.eligibility
