@@ -19,9 +19,15 @@ import { START, VERIFY } from './fixtures.js';
 
 /** What a client sends back: base64 of JSON { challenge, solution }. */
 async function solve(challenge: Challenge): Promise<string> {
+  return (await solved(challenge)).proof;
+}
+
+/** The proof and the counter the solver had to reach (the work it took). */
+async function solved(challenge: Challenge): Promise<{ proof: string; counter: number }> {
   const solution = await solveChallenge({ challenge, deriveKey });
   if (!solution) throw new Error('no solution');
-  return Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
+  const proof = Buffer.from(JSON.stringify({ challenge, solution })).toString('base64');
+  return { proof, counter: solution.counter };
 }
 
 function challengeOf(res: Reply): Challenge {
@@ -47,6 +53,8 @@ const FLOODED = {
   // the resend cooldown is on: a 428 must not start it.
   CODE_RESEND_SECONDS: '30',
   STARTS_PER_IP_PER_HOUR: '30',
+  // Clients on other networks, through a trusted loopback proxy (X-Forwarded-For).
+  TRUST_PROXY: 'loopback',
 };
 
 describe('the flood challenge', () => {
@@ -94,7 +102,7 @@ describe('the flood challenge', () => {
     const proof = await solve(challengeOf(await s.client().post(START, { email: UNKNOWN })));
     const replies = await Promise.all([
       s.client().post(START, { email: UNKNOWN, proof }),
-      s.client().post(START, { email: 'someone.else@example.com', proof }),
+      s.client().post(START, { email: UNKNOWN, proof }),
     ]);
     expect(replies.map((r) => r.status).sort()).toEqual([202, 428]);
   });
@@ -144,14 +152,14 @@ describe('the flood challenge', () => {
       await other.stop();
     }
 
-    // Solved, but redeemed after its 5 minutes.
+    // Solved, but redeemed after its 90 seconds.
     const late = await solve(challengeOf(await s.client().post(START, { email: UNKNOWN })));
-    s.setApiClockOffset(301_000);
-    const tooLate = await s.client().post(START, { email: UNKNOWN, proof: late });
-    // Past the minute the global window has emptied: no proof is needed (nor spent).
+    s.setApiClockOffset(91_000);
+    const tooLate = await s.client().post(START, { email: 'late@example.com' });
+    // Past the minute the global window has emptied: no proof is needed.
     expect(tooLate.status).toBe(202);
     await flood(s, 4);
-    challengeOf(await s.client().post(START, { email: 'late@example.com', proof: late }));
+    challengeOf(await s.client().post(START, { email: UNKNOWN, proof: late }));
   });
 
   it('alike for every address: same status and body but the challenge, and nothing sent', async () => {
@@ -184,6 +192,61 @@ describe('the flood challenge', () => {
     const challenge = challengeOf(await stack.client().post(START, { email: ADA }));
     const retry = await stack.client().post(START, { email: ADA, proof: await solve(challenge) });
     expect(retry.status).toBe(202);
+  });
+
+  it('a proof is bound to its address: refused for another, still good for its own', async () => {
+    stack = await startStack({ ...FLOODED, CODE_RESEND_SECONDS: '0' });
+    await flood(stack, 5);
+    const proof = await solve(challengeOf(await stack.client().post(START, { email: ADA })));
+    for (const email of [CHARLES, UNKNOWN, 'ADA.Lovelace@example.org'])
+      challengeOf(await stack.client().post(START, { email, proof }));
+    expect((await stack.client().post(START, { email: ADA, proof })).status).toBe(202);
+  });
+
+  it("a proof is bound to its client's network: refused from another, good from its own", async () => {
+    stack = await startStack({ ...FLOODED, CODE_RESEND_SECONDS: '0' });
+    await flood(stack, 5);
+    const at = (ip: string) => ({ 'x-forwarded-for': ip });
+    const asked = await stack.client().post(START, { email: UNKNOWN }, at('198.51.100.20'));
+    const proof = await solve(challengeOf(asked));
+    // Solved on another machine (another network) and sent from there: refused.
+    for (const ip of ['203.0.113.20', '198.51.101.20', '2001:db8::20'])
+      challengeOf(await stack.client().post(START, { email: UNKNOWN, proof }, at(ip)));
+    challengeOf(await stack.client().post(START, { email: UNKNOWN, proof }));
+    // From its own network (a neighbour in the /24: NAT pools), once.
+    const own = await stack.client().post(START, { email: UNKNOWN, proof }, at('198.51.100.77'));
+    expect(own.status).toBe(202);
+    challengeOf(await stack.client().post(START, { email: UNKNOWN, proof }, at('198.51.100.20')));
+  });
+
+  it('the difficulty rises with the flood: from CHALLENGE_DIFFICULTY just past the limit to CHALLENGE_MAX_DIFFICULTY at 8 times it', async () => {
+    stack = await startStack({
+      ...FLOODED,
+      CODE_RESEND_SECONDS: '0',
+      STARTS_PER_IP_PER_HOUR: '1000',
+      CHALLENGE_MAX_DIFFICULTY: '4000',
+    });
+    await flood(stack, 5);
+    const work = async () => {
+      const challenge = challengeOf(await stack!.client().post(START, { email: UNKNOWN }));
+      return (await solved(challenge)).counter;
+    };
+    // Just past the limit (6th start of the minute): the base, a counter of 250..500.
+    const low = await work();
+    expect(low).toBeGreaterThanOrEqual(250);
+    expect(low).toBeLessThanOrEqual(500);
+    // Twice the limit (the 10th start of the minute; refused starts count too): 2 × 500.
+    for (let i = 0; i < 3; i++)
+      challengeOf(await stack.client().post(START, { email: `more-${i}@example.com` }));
+    const twice = await work();
+    expect(twice).toBeGreaterThanOrEqual(500);
+    expect(twice).toBeLessThanOrEqual(1000);
+    // Eight times the limit (the 40th): 8 × 500 = 4000, the cap.
+    for (let i = 3; i < 32; i++)
+      challengeOf(await stack.client().post(START, { email: `more-${i}@example.com` }));
+    const high = await work();
+    expect(high).toBeGreaterThanOrEqual(2000);
+    expect(high).toBeLessThanOrEqual(4000);
   });
 
   it('under the limit no challenge is asked, and a proof is not needed', async () => {

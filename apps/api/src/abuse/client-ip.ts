@@ -14,6 +14,18 @@ export function ipLimitKey(ip: string | undefined): string {
   return `${expandIPv6(ip).slice(0, 4).join(':')}::/64`;
 }
 
+/**
+ * The client's network, which a flood challenge is bound to: an IPv4 /24 or an IPv6 /64. A
+ * proof solved elsewhere (stocked by a botnet, or farmed out) is refused; a person whose
+ * address changes within the network between challenge and retry (carrier NAT pools hand
+ * out neighbours) is not.
+ */
+export function clientNetwork(ip: string | undefined): string {
+  const key = ipLimitKey(ip);
+  const v4 = /^(\d+\.\d+\.\d+)\.\d+$/.exec(key);
+  return v4 ? `${v4[1]}.0/24` : key;
+}
+
 function expandIPv6(ip: string): string[] {
   const [head, tail] = ip.split('::') as [string, string | undefined];
   const left = head ? head.split(':') : [];
