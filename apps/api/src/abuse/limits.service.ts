@@ -12,7 +12,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { ipLimitKey } from './client-ip.js';
-import { CounterStore, type Counter } from './counter-store.js';
+import { CounterStore, addressField, type Counter, type CounterKey } from './counter-store.js';
 
 const HOUR = 3600_000;
 const MINUTE = 60_000;
@@ -25,17 +25,19 @@ const DAY = 24 * HOUR;
  * so the lock strangers cause never refuses it. The day's ceiling is one per class: the
  * untrusted clients', and the address's trusted devices' together.
  */
+// Per-address counters are fields of the address's one record (counter-store.ts): in Redis
+// one small hash per address, so a flood of unique addresses costs one key each.
 function verifyKeys(email: string, device: string | undefined) {
   return device === undefined
     ? {
-        lock: `verify:lock:${email}`,
-        fail: `verify:fail:${email}`,
-        day: `verify:fail-day:${email}`,
+        lock: addressField(email, 'lock'),
+        fail: addressField(email, 'fail'),
+        day: addressField(email, 'day'),
       }
     : {
-        lock: `verify:device-lock:${device}:${email}`,
-        fail: `verify:device-fail:${device}:${email}`,
-        day: `verify:device-fail-day:${email}`,
+        lock: addressField(email, `lock:${device}`),
+        fail: addressField(email, `fail:${device}`),
+        day: addressField(email, 'dday'),
       };
 }
 
@@ -136,8 +138,8 @@ export class LimitsService {
         throw new LimitExceeded('ip', this.retryAfter(perIp, now));
     }
 
-    const own = device === undefined ? email : `device:${device}:${email}`;
-    const cooldownKey = `start:cooldown:${own}`;
+    const own = device === undefined ? '' : `:${device}`;
+    const cooldownKey = addressField(email, `cool${own}`);
     const cooldownMs = l.codeResendSeconds * 1000;
     if (cooldownMs > 0) {
       const cooldown = await this.store.increment(cooldownKey, cooldownMs, now);
@@ -147,7 +149,7 @@ export class LimitsService {
     const dropCooldown = () =>
       cooldownMs > 0 ? this.store.delete(cooldownKey) : Promise.resolve();
 
-    const emailKey = `start:email:${own}`;
+    const emailKey = addressField(email, `hour${own}`);
     const perEmail = await this.store.increment(emailKey, HOUR, now);
     if (perEmail.count > l.codesPerEmailPerHour) {
       await dropCooldown();
@@ -216,7 +218,7 @@ export class LimitsService {
       throw new LimitExceeded('locked', this.retryAfter(day, now));
     }
     const ipKey = device === undefined ? `verify:fail-ip:${ipLimitKey(ip)}` : undefined;
-    const giveBack = async (...more: string[]) => {
+    const giveBack = async (...more: CounterKey[]) => {
       const at = this.clock.now();
       const taken = [keys.day, ...(ipKey ? [ipKey] : []), ...more];
       await Promise.all(taken.map((key) => this.store.decrement(key, at)));

@@ -5,12 +5,13 @@
 // the scripts), so instances and Redis need not agree on the time; a key whose count goes
 // back to zero keeps its window.
 //
-// Per-address state is one hash per address, `<prefix>limit:a:<address>`: each counter a
+// Per-address state is one hash per address, `<prefix>limit:a:<digest of the address>`: each counter a
 // field `count:expiresAtMs` (its own window, in Redis's time), the latest code a field
 // `code` = `number:attempts:issuedAtMs:state`. The hash has one TTL, always set in the same
 // script that writes it and never shorter than its longest-lived field, so no key is ever
 // left without a TTL. A few short fields keep the hash listpack-encoded (Redis's compact
 // form), about 200 B per flooded address all included (measured: docs, Redis memory).
+import { createHash } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { DomainError } from '../common/domain-error.js';
@@ -188,6 +189,15 @@ const SCRIPTS = {
 
 const ms = (value: number) => Math.max(1, Math.round(value));
 
+/**
+ * The key of an address's hash: a digest of the address, not the address, so every key has
+ * the same short length whatever the address (a flood of 254-character addresses costs what
+ * one of short ones does) and Redis holds no address in clear. 96 bits: no two addresses
+ * share a hash in practice (a collision takes about 2^48 tries, a chosen one 2^96).
+ */
+export const addressHashKey = (prefix: string, address: string): string =>
+  `${prefix}a:${createHash('sha256').update(address).digest('base64url').slice(0, 16)}`;
+
 export class RedisCounterStore extends CounterStore {
   private readonly redis: Scripted;
   private readonly prefix: string;
@@ -204,7 +214,7 @@ export class RedisCounterStore extends CounterStore {
 
   /** The address's one hash. */
   private hash(address: string): string {
-    return `${this.prefix}a:${address}`;
+    return addressHashKey(this.prefix, address);
   }
 
   /**
