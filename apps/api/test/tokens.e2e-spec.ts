@@ -12,7 +12,11 @@ describe('sessions and tokens', () => {
       reset: (s) => {
         s.setAuth0ClockOffset(0);
         s.auth0.clearFaults();
-        s.auth0.configure({ accessTokenTtlSeconds: 86400, refreshReuseIntervalSeconds: 0 });
+        s.auth0.configure({
+          accessTokenTtlSeconds: 86400,
+          refreshReuseIntervalSeconds: 0,
+          rfc9068AccessTokens: false,
+        });
       },
     },
   );
@@ -133,6 +137,18 @@ describe('sessions and tokens', () => {
         () => stack.auth0.signToken(validClaims({ azp: 'someone-else' })),
       ],
       [
+        'another application (client_id, RFC 9068 profile)',
+        () => stack.auth0.signToken(validClaims({ azp: undefined, client_id: 'someone-else' })),
+      ],
+      [
+        'no application named (neither azp nor client_id)',
+        () => stack.auth0.signToken(validClaims({ azp: undefined })),
+      ],
+      [
+        'azp ours but client_id another',
+        () => stack.auth0.signToken(validClaims({ client_id: 'someone-else' })),
+      ],
+      [
         'expired',
         () => stack.auth0.signToken(validClaims({ exp: Math.floor(Date.now() / 1000) - 3600 })),
       ],
@@ -171,6 +187,23 @@ describe('sessions and tokens', () => {
       expect(res.status).toBe(200);
       expect(res.body.userId).toBe(stack.auth0.ensureUser(ADA));
     });
+
+    it("a token of Auth0's RFC 9068 profile naming our application in client_id is accepted", async () => {
+      const token = stack.auth0.signToken(
+        validClaims({ azp: undefined, client_id: stack.auth0.clientId }),
+      );
+      const res = await stack.client().get('/api/greeting', { authorization: `Bearer ${token}` });
+      expect(res.status).toBe(200);
+    });
+  });
+
+  it('with the emulator issuing RFC 9068-profile access tokens (client_id, no azp), sign-in, /me and refresh work', async () => {
+    stack.auth0.configure({ rfc9068AccessTokens: true });
+    const client = await signIn(stack, GRACE);
+    expect((await client.get('/api/me')).status).toBe(200);
+    const refreshed = await client.post('/api/auth/refresh');
+    expect(refreshed.status).toBe(200);
+    expect(MeResponseSchema.parse(refreshed.body).user.email).toBe(GRACE);
   });
 
   describe('the Salesforce gate for Bearer tokens', () => {

@@ -140,6 +140,17 @@ describe('passwordless email login (https://auth0.com/docs/authenticate/password
     expect(id.exp! - id.iat!).toBe(36_000);
   });
 
+  test('with the RFC 9068 access-token profile the access token names the client in client_id, not azp, and is typed at+jwt (auth0.com/docs/secure/tokens/access-tokens/access-token-profiles)', async () => {
+    emulator.configure({ rfc9068AccessTokens: true });
+    const tokens = await login();
+    const { payload, protectedHeader } = await verify(tokens.access_token);
+    expect(protectedHeader).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
+    expect(payload.client_id).toBe(emulator.clientId);
+    expect(payload).not.toHaveProperty('azp');
+    // The ID token is not an access token: unchanged, and the SDK still validates it.
+    expect(decodeJwt(tokens.id_token!).aud).toBe(emulator.clientId);
+  });
+
   test('the wire request is the form-encoded passwordless OTP grant (docs/upstream.md)', async () => {
     await login();
     const tokenCall = emulator.requests().find((r) => r.path === '/oauth/token');

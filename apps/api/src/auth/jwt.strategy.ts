@@ -44,8 +44,19 @@ export function toPrincipal(
   payload: Record<string, unknown>,
   clientId: string,
 ): AuthUser {
-  // azp: the token was issued to our application, not to another client of the same API.
-  if (payload.azp !== undefined && payload.azp !== clientId) {
+  // The token must name the application it was issued to, and that must be ours, not another
+  // client of the same API: `azp` in Auth0's default access-token profile, `client_id` in its
+  // RFC 9068 profile (https://auth0.com/docs/secure/tokens/access-tokens/access-token-profiles;
+  // RFC 9068 §2.2). Neither is a token we cannot place; both, disagreeing, is a forgery.
+  const { azp, client_id: rfc9068Client } = payload;
+  const issuedTo = azp ?? rfc9068Client;
+  if (
+    issuedTo === undefined ||
+    (azp !== undefined && rfc9068Client !== undefined && azp !== rfc9068Client)
+  ) {
+    throw new DomainError('unauthenticated', 'The token does not name its application.');
+  }
+  if (issuedTo !== clientId) {
     throw new DomainError('unauthenticated', 'The token was issued to another application.');
   }
   if (typeof payload.sub !== 'string' || payload.sub.length === 0) {

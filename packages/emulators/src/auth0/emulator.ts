@@ -53,6 +53,7 @@ export const AUTH0_EMULATOR_DEFAULTS = {
   refreshReuseIntervalSeconds: 0,
   revocationDeletesGrant: false,
   allowOfflineAccess: true,
+  rfc9068AccessTokens: false,
 } as const;
 
 export interface Auth0EmulatorOptions {
@@ -74,6 +75,8 @@ export interface Auth0EmulatorOptions {
   revocationDeletesGrant?: boolean;
   /** The API setting "Allow Offline Access"; default true (see Auth0Settings). */
   allowOfflineAccess?: boolean;
+  /** Access tokens in Auth0's RFC 9068 profile (`client_id`, `typ: at+jwt`); default off. */
+  rfc9068AccessTokens?: boolean;
   /** Certificate and key (PEM); default: the dev certificate from ensureDevCertificate(). */
   tls?: { cert: string; key: string };
   /** Where "code for x@y: 123456" lines go; default console.log. */
@@ -155,6 +158,7 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
         opts.refreshReuseIntervalSeconds ?? d.refreshReuseIntervalSeconds,
       revocationDeletesGrant: opts.revocationDeletesGrant ?? d.revocationDeletesGrant,
       allowOfflineAccess: opts.allowOfflineAccess ?? d.allowOfflineAccess,
+      rfc9068AccessTokens: opts.rfc9068AccessTokens ?? d.rfc9068AccessTokens,
     }),
   ) as Auth0Settings;
   const tls = opts.tls ?? (await ensureDevCertificate());

@@ -114,9 +114,10 @@ export class KeyRing {
     return jsonObject(payloadBytes);
   }
 
-  sign(payload: Record<string, unknown>): string {
+  /** `typ` is `at+jwt` for RFC 9068-profile access tokens (RFC 9068 §2.1). */
+  sign(payload: Record<string, unknown>, typ = 'JWT'): string {
     const key = this.current;
-    const input = `${b64json({ alg: 'RS256', typ: 'JWT', kid: key.kid })}.${b64json(payload)}`;
+    const input = `${b64json({ alg: 'RS256', typ, kid: key.kid })}.${b64json(payload)}`;
     const signature = sign('sha256', Buffer.from(input), key.privateKey).toString('base64url');
     return `${input}.${signature}`;
   }

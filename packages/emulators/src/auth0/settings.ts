@@ -28,6 +28,12 @@ export interface Auth0Settings {
    * Source: https://auth0.com/docs/secure/tokens/refresh-tokens/get-refresh-tokens.
    */
   allowOfflineAccess: boolean;
+  /**
+   * The API's access-token profile "RFC 9068" instead of "Auth0": access tokens carry
+   * `client_id` instead of `azp` and the header `typ: at+jwt`. Default off (Auth0's default).
+   * Source: https://auth0.com/docs/secure/tokens/access-tokens/access-token-profiles, RFC 9068.
+   */
+  rfc9068AccessTokens: boolean;
 }
 
 /** How each setting is validated: integers within limits, or booleans. */
@@ -43,6 +49,7 @@ const SETTING_RULES: { [K in keyof Auth0Settings]: SettingRule<Auth0Settings[K]>
   refreshReuseIntervalSeconds: { type: 'integer', min: 0, max: 86_400 },
   revocationDeletesGrant: { type: 'boolean' },
   allowOfflineAccess: { type: 'boolean' },
+  rfc9068AccessTokens: { type: 'boolean' },
 };
 
 export interface UserPatch {

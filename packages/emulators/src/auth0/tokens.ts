@@ -58,15 +58,18 @@ export function tokenResponse(tenant: Auth0Tenant, args: TokenArgs): Record<stri
   const openid = args.scope.includes('openid');
   const scope = args.scope.join(' ');
   const accessToken = args.audience
-    ? keys.sign({
-        iss: issuer,
-        sub: args.user.user_id,
-        aud: openid ? [args.audience, `${issuer}userinfo`] : args.audience,
-        iat,
-        exp: iat + settings.accessTokenTtlSeconds,
-        scope,
-        azp: clientId,
-      })
+    ? keys.sign(
+        {
+          iss: issuer,
+          sub: args.user.user_id,
+          aud: openid ? [args.audience, `${issuer}userinfo`] : args.audience,
+          iat,
+          exp: iat + settings.accessTokenTtlSeconds,
+          scope,
+          ...(settings.rfc9068AccessTokens ? { client_id: clientId } : { azp: clientId }),
+        },
+        settings.rfc9068AccessTokens ? 'at+jwt' : 'JWT',
+      )
     : randomBytes(24).toString('base64url');
   const out: Record<string, unknown> = { access_token: accessToken };
   if (openid) {
