@@ -215,11 +215,18 @@ export class Auth0Client {
 
   /** Trades a refresh token for new tokens (Auth0 rotates the refresh token). */
   async refresh(refreshToken: string, clientIp: string | undefined): Promise<Auth0Tokens> {
+    // One deadline for the whole call, the SDK's own retries (429, connection resets)
+    // included: the session's refresh lock is sized on AUTH0_TIMEOUT_MS, and no retry may
+    // present this refresh token after the lock could have passed to another process.
+    const signal = AbortSignal.timeout(this.cfg.timeoutMs);
+    const headers = forwardedFor(clientIp);
     try {
       const { data } = await this.timed('refresh', () =>
         this.client.oauth.refreshTokenGrant(
           { refresh_token: refreshToken },
-          { initOverrides: forwardedFor(clientIp) },
+          {
+            initOverrides: async (context) => ({ ...(await headers?.(context)), signal }),
+          },
         ),
       );
       return this.tokens(data);

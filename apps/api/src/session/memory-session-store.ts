@@ -3,9 +3,11 @@
 import type { Clock } from '../common/clock.js';
 import {
   SessionStore,
+  type PendingRevocation,
   type Release,
   type SessionChanges,
   type SessionRef,
+  type SwapResult,
 } from './session-store.js';
 import type { SessionRecord } from './session.types.js';
 
@@ -17,6 +19,8 @@ export class MemorySessionStore extends SessionStore {
   private readonly byUser = new Map<string, Set<string>>();
   private readonly byEmail = new Map<string, Set<string>>();
   private readonly sweeper: NodeJS.Timeout;
+  /** Revocations waiting for Auth0, with when each is next due (and claimed until). */
+  private readonly revocations = new Map<PendingRevocation, number>();
 
   constructor(private readonly clock: Pick<Clock, 'now'>) {
     super();
@@ -54,12 +58,53 @@ export class MemorySessionStore extends SessionStore {
     return Promise.resolve(record && { ...record });
   }
 
-  delete(ref: SessionRef): Promise<SessionRecord | undefined> {
+  swapTokens(
+    ref: SessionRef,
+    expectedTokens: string,
+    changes: SessionChanges,
+  ): Promise<SwapResult> {
+    const record = this.live(this.byId.get(ref.id));
+    if (!record) return Promise.resolve(undefined);
+    const written = record.tokens === expectedTokens;
+    if (written) Object.assign(record, changes);
+    return Promise.resolve({ written, record: { ...record } });
+  }
+
+  delete(ref: SessionRef, opts: { revoke?: boolean } = {}): Promise<SessionRecord | undefined> {
     const record = this.byId.get(ref.id);
     if (record) this.remove(record);
     const now = this.clock.now();
     const live = record && now < record.idleExpiresAt && now < record.absoluteExpiresAt;
+    if (record && opts.revoke) {
+      const entry = { id: record.id, userId: record.user.id, tokens: record.tokens };
+      this.revocations.set({ ...entry, attempts: 0, queuedAt: now }, now);
+    }
     return Promise.resolve(live ? record : undefined);
+  }
+
+  claimRevocations(now: number, leaseMs: number, limit: number): Promise<PendingRevocation[]> {
+    const due: PendingRevocation[] = [];
+    for (const [entry, at] of this.revocations) {
+      if (due.length >= limit) break;
+      if (at > now) continue;
+      this.revocations.set(entry, now + leaseMs);
+      due.push(entry);
+    }
+    return Promise.resolve(due);
+  }
+
+  settleRevocation(entry: PendingRevocation, retryAt?: number): Promise<void> {
+    if (!this.revocations.has(entry)) return Promise.resolve();
+    if (retryAt === undefined) this.revocations.delete(entry);
+    else {
+      this.revocations.delete(entry);
+      this.revocations.set({ ...entry, attempts: entry.attempts + 1 }, retryAt);
+    }
+    return Promise.resolve();
+  }
+
+  pendingRevocations(): Promise<number> {
+    return Promise.resolve(this.revocations.size);
   }
 
   lock(): Promise<Release | undefined> {

@@ -5,6 +5,9 @@
 //   p{u:<user>}:s:<id>       hash   the record; expires at min(idle, absolute) expiry
 //   p{u:<user>}:sessions     zset   the person's session ids by creation time
 //   p{u:<user>}:lock:<id>    string the refresh lock (a random token, PX)
+//   p{u:<user>}:fence:<n>    string a security write's fence (PX FENCE_MS; see fenced())
+//   p{u:<user>}:revocations  hash   session id → a refresh token waiting for Auth0 (JSON)
+//   p revocations:due        zset   <session id><user id> by when to (re)try its revocation
 //   p sid:<id>               string the person of a session id (the cookie names only the id)
 //   p email:<address>        set    the people with that address (the operator command)
 //   p sessions:ended         channel ids of ended sessions, for every instance's local cache
@@ -15,12 +18,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../common/clock.js';
-import type { RedisConnection } from '../shared-state/redis-connection.js';
+import {
+  REDIS_COMMAND_TIMEOUT_MS,
+  type RedisConnection,
+} from '../shared-state/redis-connection.js';
 import {
   SessionStore,
+  type PendingRevocation,
   type Release,
   type SessionChanges,
   type SessionRef,
+  type SwapResult,
 } from './session-store.js';
 import type { SessionRecord } from './session.types.js';
 
@@ -89,13 +97,61 @@ if ARGV[1] ~= '' then redis.call('PEXPIREAT', KEYS[1], ARGV[1]) end
 return redis.call('HGETALL', KEYS[1])
 `;
 
-/** KEYS: record, person's zset. ARGV: id. Returns the record's fields, or false. */
-const DELETE = `
-local fields = redis.call('HGETALL', KEYS[1])
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
+/**
+ * How long a security write's fence lives: well under the command timeout, so a script that
+ * Redis runs only after the caller gave up on it (Redis stalled with the command in its socket
+ * buffer, then resumed) finds its fence expired and changes nothing.
+ */
+const FENCE_MS = Math.floor(REDIS_COMMAND_TIMEOUT_MS / 2);
+const FENCE_CHECK = `
+if redis.call('DEL', KEYS[1]) == 0 then return redis.error_reply('FENCED the write came too late') end
+`;
+
+/**
+ * KEYS: fence, record, person's zset, person's revocations. ARGV: id, '1' to queue the refresh
+ * token's revocation, queued at. Returns the record's fields, or false.
+ */
+const DELETE =
+  FENCE_CHECK +
+  `
+local fields = redis.call('HGETALL', KEYS[2])
+redis.call('DEL', KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[1])
 if #fields == 0 then return false end
+if ARGV[2] == '1' then
+  local tokens
+  for i = 1, #fields, 2 do
+    if fields[i] == 'tokens' then tokens = fields[i + 1] end
+  end
+  if tokens then
+    redis.call('HSET', KEYS[4], ARGV[1], '{"tokens":' .. cjson.encode(tokens) ..
+      ',"attempts":0,"queuedAt":' .. ARGV[3] .. '}')
+  end
+end
 return fields
+`;
+
+/**
+ * KEYS: fence, record. ARGV: the sealed tokens the refresh started from, then field/value
+ * pairs. Returns [1 written or 0, the record's fields], or false when the record is gone.
+ */
+const SWAP =
+  FENCE_CHECK +
+  `
+if redis.call('EXISTS', KEYS[2]) == 0 then return false end
+local written = 0
+if redis.call('HGET', KEYS[2], 'tokens') == ARGV[1] then
+  redis.call('HSET', KEYS[2], unpack(ARGV, 2))
+  written = 1
+end
+return {written, redis.call('HGETALL', KEYS[2])}
+`;
+
+/** KEYS: due. ARGV: now, lease end, limit. Claims due members; returns them. */
+const CLAIM = `
+local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[3]))
+for _, member in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[2], member) end
+return due
 `;
 
 /** KEYS: lock. ARGV: token. Deletes the lock only if it is still ours. */
@@ -107,7 +163,17 @@ return 0
 type Scripted = Redis & {
   sessionCreate(k1: string, k2: string, ...argv: Array<string | number>): Promise<unknown[]>;
   sessionUpdate(k1: string, ...argv: Array<string | number>): Promise<string[] | null>;
-  sessionDelete(k1: string, k2: string, id: string): Promise<string[] | null>;
+  sessionDelete(
+    k1: string,
+    k2: string,
+    k3: string,
+    k4: string,
+    id: string,
+    revoke: string,
+    queuedAt: number,
+  ): Promise<string[] | null>;
+  sessionSwap(k1: string, k2: string, ...argv: string[]): Promise<[number, string[]] | null>;
+  revocationClaim(k1: string, now: number, until: number, limit: number): Promise<string[]>;
   sessionRelease(k1: string, token: string): Promise<number>;
 };
 
@@ -127,7 +193,9 @@ export class RedisSessionStore extends SessionStore {
     const redis = connection.client;
     redis.defineCommand('sessionCreate', { numberOfKeys: 2, lua: CREATE });
     redis.defineCommand('sessionUpdate', { numberOfKeys: 1, lua: UPDATE });
-    redis.defineCommand('sessionDelete', { numberOfKeys: 2, lua: DELETE });
+    redis.defineCommand('sessionDelete', { numberOfKeys: 4, lua: DELETE });
+    redis.defineCommand('sessionSwap', { numberOfKeys: 2, lua: SWAP });
+    redis.defineCommand('revocationClaim', { numberOfKeys: 1, lua: CLAIM });
     redis.defineCommand('sessionRelease', { numberOfKeys: 1, lua: RELEASE });
     this.redis = redis as Scripted;
   }
@@ -191,16 +259,110 @@ export class RedisSessionStore extends SessionStore {
     return fields ? this.live(fromFields(ref.id, fields)) : undefined;
   }
 
-  async delete(ref: SessionRef): Promise<SessionRecord | undefined> {
-    const fields = await this.redis.sessionDelete(
+  async swapTokens(
+    ref: SessionRef,
+    expectedTokens: string,
+    changes: SessionChanges,
+  ): Promise<SwapResult> {
+    const fence = await this.fence(ref.user.id);
+    const answer = await this.redis.sessionSwap(
+      fence,
       this.recordKey(ref),
-      `${this.person(ref.user.id)}sessions`,
-      ref.id,
+      expectedTokens,
+      ...toFields(changes),
     );
-    await this.redis.del(`${this.p}sid:${ref.id}`);
-    // Announced even when it was already gone here: another instance may still cache it.
-    await this.announce([ref.id]);
+    if (!answer) return undefined;
+    const record = this.live(fromFields(ref.id, answer[1]));
+    return record && { written: answer[0] === 1, record };
+  }
+
+  async delete(
+    ref: SessionRef,
+    { revoke = false }: { revoke?: boolean } = {},
+  ): Promise<SessionRecord | undefined> {
+    const person = this.person(ref.user.id);
+    // The due entry goes first (another slot): one without a queued token is dropped when
+    // claimed; a token queued without one could wait forever.
+    const fence = await this.fence(ref.user.id, revoke ? dueMember(ref) : undefined);
+    const fields = await this.redis.sessionDelete(
+      fence,
+      this.recordKey(ref),
+      `${person}sessions`,
+      `${person}revocations`,
+      ref.id,
+      revoke ? '1' : '0',
+      this.clock.now(),
+    );
+    // Done: the record is gone (and its revocation queued). What follows is tidying up; if
+    // it fails the answer stays true (the index expires, and other instances read the store
+    // again within their staleness bound).
+    await this.redis
+      .pipeline()
+      .del(`${this.p}sid:${ref.id}`)
+      // Announced even when it was already gone here: another instance may still cache it.
+      .publish(this.channel, ref.id)
+      .exec()
+      .catch(() => undefined);
     return fields ? this.live(fromFields(ref.id, fields)) : undefined;
+  }
+
+  /**
+   * Sets a fresh fence for the person's slot (and, with `due`, schedules that revocation) and
+   * waits for Redis to confirm it: the script that follows runs only while the fence lives.
+   */
+  private async fence(userId: string, due?: string): Promise<string> {
+    const key = `${this.person(userId)}fence:${randomBytes(9).toString('base64url')}`;
+    const pipeline = this.redis.pipeline().set(key, '1', 'PX', FENCE_MS);
+    if (due) pipeline.zadd(this.dueKey, this.clock.now(), due);
+    await pipeline.exec().then(failed);
+    return key;
+  }
+
+  private get dueKey(): string {
+    return `${this.p}revocations:due`;
+  }
+
+  async claimRevocations(
+    now: number,
+    leaseMs: number,
+    limit: number,
+  ): Promise<PendingRevocation[]> {
+    const members = await this.redis.revocationClaim(this.dueKey, now, now + leaseMs, limit);
+    const out: PendingRevocation[] = [];
+    for (const member of members) {
+      const id = member.slice(0, 22);
+      const userId = member.slice(22);
+      const raw = await this.redis.hget(`${this.person(userId)}revocations`, id);
+      if (!raw) {
+        // Scheduled by a delete that never ran (it failed): nothing was queued.
+        await this.redis.zrem(this.dueKey, member);
+        continue;
+      }
+      const parsed = JSON.parse(raw) as Pick<PendingRevocation, 'tokens' | 'attempts' | 'queuedAt'>;
+      out.push({ id, userId, ...parsed });
+    }
+    return out;
+  }
+
+  async settleRevocation(entry: PendingRevocation, retryAt?: number): Promise<void> {
+    const key = `${this.person(entry.userId)}revocations`;
+    const member = dueMember({ id: entry.id, user: { id: entry.userId } });
+    if (retryAt === undefined) {
+      await this.redis.hdel(key, entry.id);
+      await this.redis.zrem(this.dueKey, member);
+      return;
+    }
+    const { tokens, queuedAt } = entry;
+    await this.redis.hset(
+      key,
+      entry.id,
+      JSON.stringify({ tokens, attempts: entry.attempts + 1, queuedAt }),
+    );
+    await this.redis.zadd(this.dueKey, retryAt, member);
+  }
+
+  pendingRevocations(): Promise<number> {
+    return this.redis.zcard(this.dueKey);
   }
 
   async lock(ref: SessionRef, ttlMs: number): Promise<Release | undefined> {
@@ -295,4 +457,9 @@ function fromFields(id: string, flat: string[]): SessionRecord | undefined {
         : value;
   }
   return out as unknown as SessionRecord;
+}
+
+/** A revocation's member of the due set: the 22-character session id, then the user id. */
+function dueMember(ref: SessionRef): string {
+  return `${ref.id}${ref.user.id}`;
 }

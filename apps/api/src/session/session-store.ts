@@ -22,6 +22,23 @@ export type SessionRef = Pick<SessionRecord, 'id'> & { user: Pick<SessionRecord[
 /** Gives back a lock taken with SessionStore.lock. */
 export type Release = () => Promise<void>;
 
+/**
+ * A refresh token waiting to be revoked at Auth0: the ended record's sealed tokens (opened
+ * with the key ring and the id, like the record's), kept in the store until Auth0 takes it.
+ */
+export interface PendingRevocation {
+  id: string;
+  userId: string;
+  tokens: string;
+  /** Failed attempts so far (the backoff grows with them). */
+  attempts: number;
+  /** When it was queued (epoch ms). */
+  queuedAt: number;
+}
+
+/** Whether a fenced write landed, and the record as it now is (undefined: gone). */
+export type SwapResult = { written: boolean; record: SessionRecord } | undefined;
+
 export abstract class SessionStore {
   /** Whether several API processes can share this store (the operator command needs it). */
   abstract readonly shared: boolean;
@@ -39,10 +56,40 @@ export abstract class SessionStore {
   abstract update(ref: SessionRef, changes: SessionChanges): Promise<SessionRecord | undefined>;
 
   /**
-   * Removes a record and announces it to every process sharing the store; returns it, or
-   * undefined when there was none.
+   * Applies a refresh's changes only while the record still holds the sealed tokens the
+   * refresh started from (the fencing check): a holder whose lock ran out, or a late write,
+   * can never put back tokens another holder already rotated.
    */
-  abstract delete(ref: SessionRef): Promise<SessionRecord | undefined>;
+  abstract swapTokens(
+    ref: SessionRef,
+    expectedTokens: string,
+    changes: SessionChanges,
+  ): Promise<SwapResult>;
+
+  /**
+   * Removes a record and announces it to every process sharing the store; returns it, or
+   * undefined when there was none. With `revoke`, its refresh token is queued for revocation
+   * in the same atomic step: the record is never gone without the revocation queued, and
+   * neither happens when this rejects. A write that reaches the store after the caller was
+   * told it failed changes nothing.
+   */
+  abstract delete(ref: SessionRef, opts?: { revoke?: boolean }): Promise<SessionRecord | undefined>;
+
+  /**
+   * Revocations due at `now`, at most `limit`, each claimed for `leaseMs` (another process
+   * does not take them meanwhile).
+   */
+  abstract claimRevocations(
+    now: number,
+    leaseMs: number,
+    limit: number,
+  ): Promise<PendingRevocation[]>;
+
+  /** Auth0 took it (`retryAt` undefined: dropped), or try again at `retryAt`. */
+  abstract settleRevocation(entry: PendingRevocation, retryAt?: number): Promise<void>;
+
+  /** How many revocations are queued. */
+  abstract pendingRevocations(): Promise<number>;
 
   /**
    * Takes the session's refresh lock across processes for at most `ttlMs`: a release

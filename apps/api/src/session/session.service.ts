@@ -158,15 +158,28 @@ export class SessionService {
       lastSeenWrittenAt: record.lastSeenAt,
     });
     if (!this.ring.isCurrent(record.tokens)) {
-      // Re-sealed under the current secret, so an old one can leave the ring sooner.
-      this.live.write(live, { tokens: this.live.seal(id, tokens) }).catch(() => {});
+      // Re-sealed under the current secret, so an old one can leave the ring sooner. Only
+      // over the tokens read here (fenced): a refresh elsewhere meanwhile must not be undone.
+      const tokensField = this.live.seal(id, tokens);
+      this.store.swapTokens(record, record.tokens, { tokens: tokensField }).then(
+        (result) => {
+          if (result?.written) live.record = { ...live.record, tokens: tokensField };
+        },
+        () => {},
+      );
     }
     return live;
   }
 
-  private ready(live: LiveSession, meta: () => RequestMeta): LiveSession | Promise<LiveSession> {
-    // A refresh or re-check is running: its outcome is this request's too.
-    if (live.pending) return live.pending;
+  private ready(
+    live: LiveSession,
+    meta: () => RequestMeta,
+    waited = false,
+  ): LiveSession | Promise<LiveSession> {
+    // A refresh, re-check or re-read is running: its outcome is this request's too, and then
+    // what it leaves to do (a re-read is followed by the refresh it may reveal is due).
+    if (live.pending)
+      return waited ? live.pending : live.pending.then((l) => this.ready(l, meta, true));
     if (live.ended) throw ended();
     const now = this.clock.now();
     const r = live.record;

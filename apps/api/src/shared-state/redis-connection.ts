@@ -10,6 +10,13 @@
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 
+/**
+ * How long one command may take before its caller is told it failed (a 503). A command that
+ * Redis has not answered by then may still reach it later (a stalled server reads its socket
+ * buffer when it resumes): security writes are fenced against that (redis-session-store.ts).
+ */
+export const REDIS_COMMAND_TIMEOUT_MS = 2_000;
+
 /** Reconnect after 100 ms, 200 ms, … up to 2 s between attempts, forever. */
 const backoff = (attempt: number) => Math.min(attempt * 100, 2_000);
 
@@ -26,7 +33,11 @@ export class RedisConnection {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2_000,
-      commandTimeout: 2_000,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      // Commands in flight when the connection dropped are not sent again after the
+      // reconnect: their callers were already answered 503, and a logout or a refresh that
+      // was reported failed must not happen later behind their back.
+      autoResendUnfulfilledCommands: false,
       retryStrategy: backoff,
       lazyConnect: false,
     };
@@ -37,6 +48,7 @@ export class RedisConnection {
       enableOfflineQueue: true,
       maxRetriesPerRequest: null,
       commandTimeout: undefined,
+      autoResendUnfulfilledCommands: true,
       connectionName: 'portcullis-sub',
     });
     const where = safeUrl(url);
