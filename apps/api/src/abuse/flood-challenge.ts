@@ -2,7 +2,9 @@
 // (anyone with rotating addresses could then lock every legitimate person out); it asks for
 // a proof of work instead, alike for every address. Self-hosted and offline: ALTCHA
 // challenges (altcha-lib) signed with keys derived from the session key ring's current
-// secret, so every instance with the same SESSION_SECRETS accepts the others' challenges.
+// secret and accepted under every secret of the ring, so instances accept each other's
+// challenges all through a rotation of SESSION_SECRETS (`old,new` on one, `new,old` on
+// another: each signs with its first secret, and both hold both).
 //
 // Deterministic mode: the server picks the counter at random (between half the difficulty
 // and the difficulty) and signs the key it derives; a solver tries counters from 0 until the
@@ -82,14 +84,35 @@ function decodeProof(proof: string): z.infer<typeof PayloadSchema> | null {
   }
 }
 
+/** The keys derived from one secret of the ring. */
+interface ChallengeKeys {
+  signatureSecret: string;
+  keySignatureSecret: string;
+  /** The same secrets as keys made once (a string key is imported again on every HMAC). */
+  signatureKey: KeyObject;
+  keySignatureKey: KeyObject;
+  bindKey: KeyObject;
+}
+
+function challengeKeys(secret: string): ChallengeKeys {
+  // Separate keys for separate jobs: a challenge signature is never a session MAC.
+  const derive = (label: string) => createHmac('sha256', secret).update(label).digest('hex');
+  const signatureSecret = derive('portcullis flood challenge: signature');
+  const keySignatureSecret = derive('portcullis flood challenge: derived key');
+  return {
+    signatureSecret,
+    keySignatureSecret,
+    // altcha-lib takes a secret's UTF-8 bytes as the HMAC key.
+    signatureKey: createSecretKey(Buffer.from(signatureSecret)),
+    keySignatureKey: createSecretKey(Buffer.from(keySignatureSecret)),
+    bindKey: createSecretKey(Buffer.from(derive('portcullis flood challenge: binding'))),
+  };
+}
+
 @Injectable()
 export class FloodChallenge extends GlobalStartGate {
-  private readonly signatureSecret: string;
-  private readonly keySignatureSecret: string;
-  /** The same secrets as keys made once (a string key is imported again on every HMAC). */
-  private readonly signatureKey: KeyObject;
-  private readonly keySignatureKey: KeyObject;
-  private readonly bindKey: KeyObject;
+  /** One set per secret of SESSION_SECRETS, in ring order: the first signs, all verify. */
+  private readonly keys: ChallengeKeys[];
   private readonly difficulty: number;
   private readonly maxDifficulty: number;
 
@@ -99,15 +122,7 @@ export class FloodChallenge extends GlobalStartGate {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     super();
-    // Separate keys for separate jobs: a challenge signature is never a session MAC.
-    const derive = (label: string) =>
-      createHmac('sha256', config.session.secrets[0]!).update(label).digest('hex');
-    this.signatureSecret = derive('portcullis flood challenge: signature');
-    this.keySignatureSecret = derive('portcullis flood challenge: derived key');
-    // altcha-lib takes a secret's UTF-8 bytes as the HMAC key.
-    this.signatureKey = createSecretKey(Buffer.from(this.signatureSecret));
-    this.keySignatureKey = createSecretKey(Buffer.from(this.keySignatureSecret));
-    this.bindKey = createSecretKey(Buffer.from(derive('portcullis flood challenge: binding')));
+    this.keys = config.session.secrets.map(challengeKeys);
     this.difficulty = config.limits.challengeDifficulty;
     this.maxDifficulty = config.limits.challengeMaxDifficulty;
   }
@@ -137,8 +152,8 @@ export class FloodChallenge extends GlobalStartGate {
   }
 
   /** The MAC a challenge for this address and client network carries (hex, 128 bits). */
-  private bind({ email, ip }: ChallengeBinding): string {
-    return createHmac('sha256', this.bindKey)
+  private bind({ email, ip }: ChallengeBinding, keys: ChallengeKeys): string {
+    return createHmac('sha256', keys.bindKey)
       .update(`${email}\n${clientNetwork(ip)}`)
       .digest()
       .subarray(0, 16)
@@ -150,6 +165,7 @@ export class FloodChallenge extends GlobalStartGate {
    * `difficulty`, and `data: { bind }` (signed with the other parameters).
    */
   create(binding: ChallengeBinding, difficulty = this.difficulty): Promise<Challenge> {
+    const keys = this.keys[0]!;
     const nonce = randomBytes(16);
     const salt = randomBytes(16);
     // The password is the nonce and the counter as a big-endian uint32 (altcha-lib's default).
@@ -161,15 +177,15 @@ export class FloodChallenge extends GlobalStartGate {
     const parameters = {
       algorithm: ALGORITHM,
       cost: 1,
-      data: { bind: this.bind(binding) },
+      data: { bind: this.bind(binding, keys) },
       expiresAt: Math.floor(this.clock.now() / 1000) + CHALLENGE_TTL_SECONDS,
       keyLength: 32,
       keyPrefix: derivedKey.subarray(0, 16).toString('hex'),
-      keySignature: createHmac('sha256', this.keySignatureKey).update(derivedKey).digest('hex'),
+      keySignature: createHmac('sha256', keys.keySignatureKey).update(derivedKey).digest('hex'),
       nonce: nonce.toString('hex'),
       salt: salt.toString('hex'),
     };
-    const signature = createHmac('sha256', this.signatureKey)
+    const signature = createHmac('sha256', keys.signatureKey)
       .update(JSON.stringify(parameters))
       .digest('hex');
     return Promise.resolve({ parameters, signature });
@@ -190,19 +206,19 @@ export class FloodChallenge extends GlobalStartGate {
     const data: unknown = challenge.parameters.data;
     const bind =
       typeof data === 'object' && data !== null ? (data as { bind?: unknown }).bind : null;
-    const expected = Buffer.from(this.bind(binding));
-    if (
-      typeof bind !== 'string' ||
-      bind.length !== expected.length ||
-      !timingSafeEqual(Buffer.from(bind), expected)
-    )
-      return false;
+    if (typeof bind !== 'string') return false;
+    // The secret that made it: the one whose binding MAC it carries (one HMAC per secret).
+    const keys = this.keys.find((k) => {
+      const expected = Buffer.from(this.bind(binding, k));
+      return bind.length === expected.length && timingSafeEqual(Buffer.from(bind), expected);
+    });
+    if (!keys) return false;
     const result = await verifySolution({
       challenge,
       solution,
       deriveKey,
-      hmacSignatureSecret: this.signatureSecret,
-      hmacKeySignatureSecret: this.keySignatureSecret,
+      hmacSignatureSecret: keys.signatureSecret,
+      hmacKeySignatureSecret: keys.keySignatureSecret,
     }).catch(() => ({ verified: false }));
     if (!result.verified) return false;
     // Atomic: of concurrent requests carrying the same proof, exactly one is first.

@@ -1,6 +1,7 @@
 // The audit trail: one structured event per step of the sign-in flow, as a JSON log line
-// with `audit: true`. Fields are a hashed email, the client IP, the request id, the session
-// id — never a code, a token or a cookie.
+// with `audit: true`. Fields are a hashed email (and, while SESSION_SECRETS holds several
+// secrets, its hash under each), the client IP, the request id, the session id — never a
+// code, a token or a cookie.
 import { Injectable, Logger } from '@nestjs/common';
 import { EmailHasher } from '../common/redact.js';
 
@@ -38,11 +39,14 @@ export class AuditService {
     fields: { email?: string; sid?: string; reason?: string; userId?: string } = {},
   ): void {
     const { email, ...rest } = fields;
+    const hashes = email ? this.emails.hashes(email) : undefined;
     this.logger.log({
       msg: 'audit',
       audit: true,
       event,
       ...(email ? { emailHash: this.emails.hash(email) } : {}),
+      // During a rotation of SESSION_SECRETS: the hash under every secret (see EmailHasher).
+      ...(hashes ? { emailHashes: hashes } : {}),
       ip: meta.ip,
       reqId: meta.requestId,
       ...rest,

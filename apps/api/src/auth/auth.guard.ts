@@ -14,6 +14,7 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { stringField } from '../common/error-fields.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { keepsCookie } from '../session/live-sessions.js';
 import { SessionCookie } from '../session/session-cookie.js';
 import { SessionService, type LiveSession } from '../session/session.service.js';
 import type { AuthRequest, AuthUser } from './auth.types.js';
@@ -30,7 +31,11 @@ const TOKEN_FAULTS = new Set([
   'SigningKeyNotFoundError',
 ]);
 
-/** Codes after which the browser's cookie names nothing: it is cleared. */
+/**
+ * Codes after which the browser's cookie names nothing: it is cleared. Not for a cookie or
+ * record made under a secret this instance does not hold (keepsCookie): another instance may
+ * hold it, and clearing would sign the person out during a rotation of SESSION_SECRETS.
+ */
 const SESSION_OVER = new Set([
   'unauthenticated',
   'session_expired',
@@ -120,7 +125,8 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
   }
 
   private sessionFailure(reply: FastifyReply, err: unknown): unknown {
-    if (err instanceof DomainError && SESSION_OVER.has(err.code)) this.cookie.clear(reply);
+    if (err instanceof DomainError && SESSION_OVER.has(err.code) && !keepsCookie(err))
+      this.cookie.clear(reply);
     return err;
   }
 

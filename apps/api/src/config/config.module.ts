@@ -13,7 +13,7 @@ export class ConfigModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         Clock,
-        { provide: EmailHasher, useValue: new EmailHasher(config.session.secrets[0]!) },
+        { provide: EmailHasher, useValue: new EmailHasher(config.session.secrets) },
       ],
       exports: [APP_CONFIG, Clock, EmailHasher],
     };

@@ -53,6 +53,12 @@ export class MetricsService {
     labelNames: ['reason'],
     registers: [this.registry],
   });
+  private readonly keyMisses = new Counter({
+    name: 'portcullis_session_key_misses_total',
+    help: 'Session cookies whose MAC no secret of SESSION_SECRETS verifies (kind="cookie": 401, cookie kept; forged ones count too) and session records sealed under a secret this instance does not hold (kind="record": 503, session kept). Nothing is ended: another instance may hold the secret. A rise during a rotation means a step was skipped.',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   private readonly refreshes = new Counter({
     name: 'portcullis_refreshes_total',
     help: 'Token refreshes at Auth0, by outcome: ok, no_refresh_token, or the error code.',
@@ -99,6 +105,11 @@ export class MetricsService {
 
   sessionEnded(reason: string): void {
     this.ended.inc({ reason });
+  }
+
+  /** A session cookie or record made under a secret not in this instance's ring. */
+  keyMiss(kind: 'cookie' | 'record'): void {
+    this.keyMisses.inc({ kind });
   }
 
   refresh(outcome: string): void {

@@ -1,8 +1,11 @@
 // The session key ring (SESSION_SECRETS: comma-separated, the first one current). From each
 // secret, HKDF derives two keys: one MACs session ids for the cookie, one encrypts the Auth0
-// tokens a session record holds (AES-256-GCM). The current secret signs and encrypts; every
-// secret in the ring verifies and decrypts, so rotating is: put the new secret first, keep
-// the old one until its sessions have ended or been re-sealed, then drop it.
+// tokens a session record holds (AES-256-GCM). The current (first) secret signs and encrypts;
+// every secret in the ring verifies and decrypts. Rotating is two rolling restarts and a
+// third (docs/sessions.md): `old,new` on every instance (the new secret accepted, never
+// used), then `new,old` (used, and every instance already accepts it), then `new` once what
+// the old one sealed has been used or has expired. A value sealed by a secret this ring does
+// not hold may open on another instance: callers refuse it without ending anything.
 import {
   createCipheriv,
   createDecipheriv,
@@ -16,6 +19,8 @@ import {
 const MAC_BYTES = 16;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** A key id inside a sealed value: 48 bits of an HMAC under the encryption key. */
+const KEY_ID = /^[A-Za-z0-9_-]{8}$/;
 
 interface RingKey {
   /** Names the key inside sealed values, so opening picks it without trying them all. */
@@ -108,6 +113,19 @@ export class KeyRing {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * Which key sealed `sealed`: 'current', 'old' (another secret of the ring), 'unknown' (a
+   * well-formed value naming a secret this ring does not hold: it may well open on another
+   * instance, one that already or still holds that secret, so it is not this instance's to
+   * throw away), or undefined for a value that is not sealed at all.
+   */
+  sealedBy(sealed: string): 'current' | 'old' | 'unknown' | undefined {
+    const parts = sealed.split('.');
+    if (parts.length !== 4 || !KEY_ID.test(parts[0]!)) return undefined;
+    const index = this.keys.findIndex((k) => k.id === parts[0]);
+    return index === 0 ? 'current' : index > 0 ? 'old' : 'unknown';
   }
 
   /** Whether `sealed` was sealed by the current key (else it should be re-sealed on next write). */

@@ -3,11 +3,12 @@
 // writing changes to the store and the live copy, taking a record another process stored,
 // the per-session lock, and the rule that a store failure is a 503. The store is the truth;
 // this cache lets a request on a known session touch nothing else.
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import type { AuthUser } from '../auth/auth.types.js';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
+import { MetricsService } from '../ops/metrics.service.js';
 import { KeyRing } from './key-ring.js';
 import { SessionStore, type Release, type SessionChanges } from './session-store.js';
 import type { SessionRecord, SessionTokens } from './session.types.js';
@@ -44,6 +45,27 @@ export interface LiveSession {
 }
 
 export const ended = () => new DomainError('unauthenticated', 'Sign in to continue.');
+
+/**
+ * A refusal that ends nothing: a cookie or record made under a secret this instance's key
+ * ring does not hold. Another instance may hold it (a rotation of SESSION_SECRETS under way),
+ * so the session stays in the store and the browser keeps its cookie.
+ */
+export class NotOursToEnd extends DomainError {}
+
+/** Whether a refusal must leave the browser's cookie alone (see NotOursToEnd). */
+export const keepsCookie = (err: unknown): boolean => err instanceof NotOursToEnd;
+
+/** A well-shaped cookie whose MAC no secret of the ring verifies: 401, cookie kept. */
+export const unverifiedCookie = () => new NotOursToEnd('unauthenticated', 'Sign in to continue.');
+
+/** A record sealed under a secret not in the ring: 503 (another instance may open it). */
+export const unreadableHere = () =>
+  new NotOursToEnd(
+    'upstream_unavailable',
+    'This session cannot be read here right now. Try again shortly.',
+    { retryAfterSeconds: 2 },
+  );
 
 /** When an access token expires: its own exp, else what Auth0 said. */
 export function tokenExpiry(accessToken: string, expiresInSeconds: number, now: number): number {
@@ -83,6 +105,7 @@ export class LiveSessions {
     private readonly store: SessionStore,
     private readonly ring: KeyRing,
     private readonly clock: Clock,
+    @Optional() private readonly metrics: MetricsService = new MetricsService(),
   ) {
     store.onEnded((ids) => ids.forEach((id) => this.forget(id)));
   }
@@ -146,17 +169,54 @@ export class LiveSessions {
     }
   }
 
-  /** The tokens of a record; a record they cannot be read from is ended (nothing can use it). */
-  async openOrEnd(record: SessionRecord): Promise<SessionTokens> {
+  /**
+   * The tokens of a record. A record sealed under a secret this ring does not hold is refused
+   * with a 503 and left as it is: another instance may hold that secret (a rotation under
+   * way), and the session is not this instance's to end. One sealed under a secret of the ring
+   * that still does not open (altered in the store) can be opened by no instance: it is ended.
+   */
+  async openOrRefuse(record: SessionRecord): Promise<SessionTokens> {
     const tokens = this.open(record);
     if (tokens) return tokens;
+    if (this.ring.sealedBy(record.tokens) === 'unknown') {
+      this.metrics.keyMiss('record');
+      this.logger.warn({
+        msg:
+          'session record sealed under a secret that is not in SESSION_SECRETS: refused with 503, ' +
+          'not ended (another instance may hold the secret; is a rotation under way?)',
+        sid: record.handle,
+      });
+      throw unreadableHere();
+    }
     this.logger.warn({
-      msg: 'session tokens do not open with the key ring; session ended',
+      msg: 'session tokens do not open with a secret of the key ring that sealed them; session ended',
       sid: record.handle,
     });
     await this.stored(this.store.delete(record));
     this.forget(record.id);
     throw ended();
+  }
+
+  /**
+   * Seals a live session's tokens again under the current secret when another secret of the
+   * ring sealed them, so an old secret can leave the ring once its sessions have been used. In
+   * the background, and only over the value read (fenced): a refresh elsewhere meanwhile must
+   * not be undone. Every instance accepts the current secret by the time it is first in any
+   * ring (the rotation's first step puts it second everywhere).
+   */
+  resealIfOld(live: LiveSession): void {
+    const read = live.record;
+    if (this.ring.sealedBy(read.tokens) !== 'old') return;
+    const tokens = this.seal(read.id, live.tokens);
+    this.store.swapTokens(read, read.tokens, { tokens }).then(
+      (result) => {
+        if (result?.written && live.record.tokens === read.tokens)
+          live.record = { ...live.record, tokens };
+      },
+      () => {
+        // The next read tries again.
+      },
+    );
   }
 
   /** The stored record of a live session, read again; unauthenticated when it is gone. */
@@ -169,7 +229,11 @@ export class LiveSessions {
     return record;
   }
 
-  /** Takes a record as stored (another process may have refreshed or touched it). */
+  /**
+   * Takes a record as stored (another process may have refreshed, touched or re-sealed it),
+   * and re-seals it when an older secret of the ring sealed it (a session in use is never left
+   * to an old secret, whichever instance it is used on).
+   */
   adopt(live: LiveSession, record: SessionRecord, tokens: SessionTokens): void {
     const now = this.clock.now();
     if (record.tokens !== live.record.tokens) {
@@ -184,6 +248,7 @@ export class LiveSessions {
       idleExpiresAt: Math.max(record.idleExpiresAt, live.record.idleExpiresAt),
     };
     live.confirmedAt = now;
+    this.resealIfOld(live);
   }
 
   /** Writes changes to the store and to the live copy; unauthenticated when the record is gone. */

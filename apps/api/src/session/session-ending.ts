@@ -11,7 +11,8 @@ import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { MetricsService } from '../ops/metrics.service.js';
-import { LiveSessions, type LiveSession } from './live-sessions.js';
+import { KeyRing } from './key-ring.js';
+import { LiveSessions, NotOursToEnd, type LiveSession } from './live-sessions.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionStore, type SessionRef } from './session-store.js';
 import type { EndReason, SessionRecord } from './session.types.js';
@@ -28,6 +29,7 @@ export class SessionEnding {
     private readonly store: SessionStore,
     private readonly live: LiveSessions,
     private readonly cookie: SessionCookie,
+    private readonly ring: KeyRing,
     private readonly auth0: Auth0Client,
     private readonly clock: Clock,
     private readonly audit: AuditService,
@@ -95,16 +97,44 @@ export class SessionEnding {
     return true;
   }
 
-  /** Ends the session a cookie value names, if its MAC verifies and it exists (logout). */
+  /**
+   * Ends the session a cookie value names, if its MAC verifies and it exists (logout). A cookie
+   * or record made under a secret this instance does not hold may name a live session that
+   * another instance can end (and whose refresh token only it can revoke): that is a 503, with
+   * nothing ended and nothing reported done, never a 204 for a logout that did not happen.
+   */
   async endByCookie(value: string, meta: RequestMeta): Promise<boolean> {
     const id = this.cookie.verify(value)?.id;
-    if (!id) return false;
+    if (!id) {
+      // A well-shaped cookie no secret of the ring verifies: forged (no such session: 204), or
+      // MACed under a secret another instance holds (one store read tells which).
+      const named = await this.live.stored(this.store.get(value.slice(0, 22)));
+      if (named) throw this.cannotEndHere('cookie', named);
+      return false;
+    }
     const record = this.live.get(id)?.record ?? (await this.live.stored(this.store.get(id)));
     if (!record) {
       this.live.forget(id);
       return false;
     }
+    if (this.live.open(record) === undefined && this.ring.sealedBy(record.tokens) === 'unknown')
+      throw this.cannotEndHere('record', record);
     return this.end(record, 'logout', meta);
+  }
+
+  private cannotEndHere(kind: 'cookie' | 'record', record: SessionRecord): DomainError {
+    this.metrics.keyMiss(kind);
+    this.logger.warn({
+      msg:
+        `logout refused with 503: the session's ${kind} was made under a secret that is not in ` +
+        'SESSION_SECRETS (another instance may hold it; is a rotation under way?)',
+      sid: record.handle,
+    });
+    return new NotOursToEnd(
+      'upstream_unavailable',
+      'Signing out is not possible on this server right now. Try again shortly.',
+      { retryAfterSeconds: 2 },
+    );
   }
 
   /** Ends a live session; a store that cannot be reached leaves it to expire on its own. */
@@ -129,7 +159,16 @@ export class SessionEnding {
     record: SessionRecord,
     { othersRemain }: { othersRemain: boolean },
   ): Promise<void> {
-    const rt = this.live.open(record)?.rt;
+    const tokens = this.live.open(record);
+    if (!tokens && this.ring.sealedBy(record.tokens) === 'unknown') {
+      this.logger.warn({
+        msg:
+          'refresh token not revoked: the ended record is sealed under a secret that is not in ' +
+          'SESSION_SECRETS (it expires at Auth0 on its own)',
+        sid: record.handle,
+      });
+    }
+    const rt = tokens?.rt;
     if (!rt) return;
     if (this.revocationDeletesGrant && othersRemain) {
       this.logger.log({

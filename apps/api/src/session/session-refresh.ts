@@ -146,7 +146,7 @@ export class SessionRefresh {
   private async tookOtherRefresh(live: LiveSession, before: SessionTokens): Promise<boolean> {
     const record = await this.live.reread(live);
     if (record.tokens === live.record.tokens) return false;
-    const tokens = await this.live.openOrEnd(record);
+    const tokens = await this.live.openOrRefuse(record);
     // Sealed again under another key (not refreshed): the same tokens.
     const changed = tokens.rt !== before.rt || tokens.at !== before.at;
     this.live.adopt(live, record, tokens);
@@ -258,7 +258,7 @@ export class SessionRefresh {
         msg: 'another process refreshed this session during our refresh; its tokens kept',
         sid: record.handle,
       });
-      this.live.adopt(live, stored, await this.live.openOrEnd(stored));
+      this.live.adopt(live, stored, await this.live.openOrRefuse(stored));
       live.refreshedAt = now;
       this.metrics.refresh('ok');
       return live;

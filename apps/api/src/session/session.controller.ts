@@ -5,6 +5,7 @@ import { Public } from '../auth/public.decorator.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
 import { ApiContract } from '../ops/openapi.contract.js';
+import { keepsCookie } from './live-sessions.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionService } from './session.service.js';
 
@@ -44,12 +45,22 @@ export class SessionController {
     try {
       const live = await this.sessions.authenticate(read.value, () => meta);
       // Concurrent forced refreshes of one session share one upstream refresh.
-      return this.sessions.me(await this.sessions.refresh(live, meta, since));
+      const refreshed = await this.sessions.refresh(live, meta, since);
+      // A cookie MACed by a secret that has since rotated out of first place: the current one.
+      if (refreshed.cookie !== read.value)
+        this.cookie.write(
+          reply,
+          refreshed.cookie,
+          refreshed.record.absoluteExpiresAt,
+          this.clock.now(),
+        );
+      return this.sessions.me(refreshed);
     } catch (err) {
       // A session that can never be used again is removed from the browser; a temporary
-      // upstream failure keeps it, so a retry can succeed.
+      // upstream failure keeps it, so a retry can succeed, and so does a cookie or record
+      // made under a secret this instance does not hold (another instance may hold it).
       if (err instanceof DomainError && err.code !== 'upstream_unavailable') {
-        this.cookie.clear(reply);
+        if (!keepsCookie(err)) this.cookie.clear(reply);
         if (err.code === 'unauthenticated')
           throw new DomainError(
             'session_expired',

@@ -12,8 +12,14 @@ import { DomainError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
 import { MetricsService } from '../ops/metrics.service.js';
-import { KeyRing } from './key-ring.js';
-import { LiveSessions, ended, exclusive, tokenExpiry, type LiveSession } from './live-sessions.js';
+import {
+  LiveSessions,
+  ended,
+  exclusive,
+  tokenExpiry,
+  unverifiedCookie,
+  type LiveSession,
+} from './live-sessions.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionEnding } from './session-ending.js';
 import { SessionRefresh } from './session-refresh.js';
@@ -50,7 +56,6 @@ export class SessionService {
     private readonly refresher: SessionRefresh,
     private readonly ending: SessionEnding,
     private readonly cookie: SessionCookie,
-    private readonly ring: KeyRing,
     private readonly clock: Clock,
     private readonly audit: AuditService,
     @Optional() private readonly metrics: MetricsService = new MetricsService(),
@@ -139,7 +144,11 @@ export class SessionService {
     const live = this.live.get(id);
     if (live && live.cookie === value) return this.ready(live, meta);
     const verified = this.cookie.verify(value);
-    if (!verified) throw ended();
+    // Possibly MACed under a secret another instance holds: refused, but the cookie is kept.
+    if (!verified) {
+      this.metrics.keyMiss('cookie');
+      throw unverifiedCookie();
+    }
     if (live) return this.ready(live, meta);
     return this.load(verified.id).then((loaded) => this.ready(loaded, meta));
   }
@@ -148,7 +157,7 @@ export class SessionService {
   private async load(id: string): Promise<LiveSession> {
     const record = await this.live.stored(this.store.get(id));
     if (!record) throw ended();
-    const tokens = await this.live.openOrEnd(record);
+    const tokens = await this.live.openOrRefuse(record);
     const now = this.clock.now();
     // Another request may have loaded it meanwhile: keep one object per session.
     const raced = this.live.get(id);
@@ -157,17 +166,8 @@ export class SessionService {
       now,
       lastSeenWrittenAt: record.lastSeenAt,
     });
-    if (!this.ring.isCurrent(record.tokens)) {
-      // Re-sealed under the current secret, so an old one can leave the ring sooner. Only
-      // over the tokens read here (fenced): a refresh elsewhere meanwhile must not be undone.
-      const tokensField = this.live.seal(id, tokens);
-      this.store.swapTokens(record, record.tokens, { tokens: tokensField }).then(
-        (result) => {
-          if (result?.written) live.record = { ...live.record, tokens: tokensField };
-        },
-        () => {},
-      );
-    }
+    // Re-sealed under the current secret, so an old one can leave the ring sooner.
+    this.live.resealIfOld(live);
     return live;
   }
 
@@ -211,7 +211,7 @@ export class SessionService {
   private revalidate(live: LiveSession, meta: () => RequestMeta): Promise<LiveSession> {
     return exclusive(live, async () => {
       const record = await this.live.reread(live);
-      this.live.adopt(live, record, await this.live.openOrEnd(record));
+      this.live.adopt(live, record, await this.live.openOrRefuse(record));
       return live;
     }).then((fresh) => this.ready(fresh, meta));
   }
