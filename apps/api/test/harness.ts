@@ -52,6 +52,18 @@ export interface StackOptions {
 /** The API's environment for the emulators each stack started, for stacks that share them. */
 const upstreamEnv = new WeakMap<Auth0Emulator, Record<string, string>>();
 
+/**
+ * Both emulators on their own, for instances that come and go around them (restarts):
+ * pass `{ upstreams: { auth0, salesforce } }` to startStack, and stop them after the last one.
+ */
+export async function startUpstreams(
+  auth0Options: Partial<Auth0EmulatorOptions> = {},
+): Promise<EmulatorStack> {
+  const own = await startEmulators({ auth0: auth0Options });
+  upstreamEnv.set(own.auth0, own.env);
+  return own;
+}
+
 export async function startStack(
   env: Record<string, string> = {},
   auth0Options: Partial<Auth0EmulatorOptions> = {},

@@ -199,24 +199,23 @@ export class LiveSessions {
 
   /**
    * Seals a live session's tokens again under the current secret when another secret of the
-   * ring sealed them, so an old secret can leave the ring once its sessions have been used. In
-   * the background, and only over the value read (fenced): a refresh elsewhere meanwhile must
-   * not be undone. Every instance accepts the current secret by the time it is first in any
-   * ring (the rotation's first step puts it second everywhere).
+   * ring sealed them, so an old secret can leave the ring once its sessions have been used.
+   * Only over the value read (fenced): a refresh elsewhere meanwhile must not be undone. Every
+   * instance accepts the current secret by the time it is first in any ring (the rotation's
+   * first step puts it second everywhere). Never rejects: a failed write is tried again on the
+   * next read from the store.
    */
-  resealIfOld(live: LiveSession): void {
+  async resealIfOld(live: LiveSession): Promise<void> {
     const read = live.record;
     if (this.ring.sealedBy(read.tokens) !== 'old') return;
     const tokens = this.seal(read.id, live.tokens);
-    this.store.swapTokens(read, read.tokens, { tokens }).then(
-      (result) => {
-        if (result?.written && live.record.tokens === read.tokens)
-          live.record = { ...live.record, tokens };
-      },
-      () => {
-        // The next read tries again.
-      },
-    );
+    try {
+      const result = await this.store.swapTokens(read, read.tokens, { tokens });
+      if (result?.written && live.record.tokens === read.tokens)
+        live.record = { ...live.record, tokens };
+    } catch {
+      // The next read tries again.
+    }
   }
 
   /** The stored record of a live session, read again; unauthenticated when it is gone. */
@@ -230,9 +229,9 @@ export class LiveSessions {
   }
 
   /**
-   * Takes a record as stored (another process may have refreshed, touched or re-sealed it),
-   * and re-seals it when an older secret of the ring sealed it (a session in use is never left
-   * to an old secret, whichever instance it is used on).
+   * Takes a record as stored (another process may have refreshed, touched or re-sealed it).
+   * Callers then re-seal it (resealIfOld): a session in use is never left to an old secret,
+   * whichever instance it is used on.
    */
   adopt(live: LiveSession, record: SessionRecord, tokens: SessionTokens): void {
     const now = this.clock.now();
@@ -248,7 +247,6 @@ export class LiveSessions {
       idleExpiresAt: Math.max(record.idleExpiresAt, live.record.idleExpiresAt),
     };
     live.confirmedAt = now;
-    this.resealIfOld(live);
   }
 
   /** Writes changes to the store and to the live copy; unauthenticated when the record is gone. */

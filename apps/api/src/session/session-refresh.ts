@@ -150,6 +150,8 @@ export class SessionRefresh {
     // Sealed again under another key (not refreshed): the same tokens.
     const changed = tokens.rt !== before.rt || tokens.at !== before.at;
     this.live.adopt(live, record, tokens);
+    // In the background: the refresh this may precede writes over whichever value is stored.
+    void this.live.resealIfOld(live);
     if (changed) live.refreshedAt = this.clock.now();
     return changed;
   }
@@ -259,6 +261,7 @@ export class SessionRefresh {
         sid: record.handle,
       });
       this.live.adopt(live, stored, await this.live.openOrRefuse(stored));
+      void this.live.resealIfOld(live);
       live.refreshedAt = now;
       this.metrics.refresh('ok');
       return live;

@@ -167,7 +167,7 @@ export class SessionService {
       lastSeenWrittenAt: record.lastSeenAt,
     });
     // Re-sealed under the current secret, so an old one can leave the ring sooner.
-    this.live.resealIfOld(live);
+    await this.live.resealIfOld(live);
     return live;
   }
 
@@ -212,6 +212,7 @@ export class SessionService {
     return exclusive(live, async () => {
       const record = await this.live.reread(live);
       this.live.adopt(live, record, await this.live.openOrRefuse(record));
+      await this.live.resealIfOld(live);
       return live;
     }).then((fresh) => this.ready(fresh, meta));
   }
