@@ -212,11 +212,13 @@ describeWithRedis('rotating SESSION_SECRETS on a rolling deploy', () => {
     /** A request that must succeed, named by the step and the instance for a failure. */
     const ok = async (name: 'A' | 'B', method: 'GET' | 'POST', path: string, who = browser) => {
       const res = await who.send(d.get(name), method, path);
-      if (res.status !== 200 || who.cleared)
+      if (res.status !== 200 || who.cleared) {
+        const kept = (await d.record(id)) ? 'kept in Redis' : 'deleted from Redis';
         throw new Error(
           `${step}: ${method} ${path} on ${name} (${d.rings.get(name)}) answered ${res.status} ` +
-            `${res.text}${who.cleared ? ', and cleared the cookie' : ''}`,
+            `${res.text}${who.cleared ? ', cleared the cookie' : ''}; the session was ${kept}`,
         );
+      }
       expect(res.body.user.email).toBe(ADA);
       return res;
     };
