@@ -10,15 +10,18 @@ const T0 = Date.now();
 const FOR = { email: 'ada@example.com', ip: '203.0.113.7' };
 const START = { ...FOR, retryAfterSeconds: 30, pressure: 1.01 };
 
-function setup() {
+const OLD = 'flood-challenge-spec-secret-0123456789abcdef';
+const NEW = 'flood-challenge-spec-new-secret-0123456789ab';
+
+function setup(secrets = [OLD], store = new InMemoryCounterStore()) {
   let now = T0;
   const clock: Clock = { now: () => now };
   const config = loadConfig({
-    SESSION_SECRET: 'flood-challenge-spec-secret-0123456789abcdef',
+    SESSION_SECRETS: secrets.join(','),
     CHALLENGE_DIFFICULTY: '200',
     CHALLENGE_MAX_DIFFICULTY: '3200',
   });
-  const challenge = new FloodChallenge(new InMemoryCounterStore(), clock, config);
+  const challenge = new FloodChallenge(store, clock, config);
   return {
     challenge,
     advance: (ms: number) => {
@@ -122,6 +125,26 @@ describe(FloodChallenge.name, () => {
     const other = await challenge.create({ ...FOR, email: 'grace@example.com' });
     const forged = { ...other, parameters: { ...other.parameters, data: mine.parameters.data } };
     await expect(challenge.redeem(await proofFor(forged), FOR)).resolves.toBe(false);
+  });
+
+  it('rotating SESSION_SECRETS: signed with the first secret, accepted under every secret of the ring (once, across instances)', async () => {
+    const store = new InMemoryCounterStore();
+    const ring = (secrets: string[]) => setup(secrets, store).challenge;
+    const [old, oldNew, newOld, onlyNew] = [[OLD], [OLD, NEW], [NEW, OLD], [NEW]].map(ring);
+    const issued = async (by: FloodChallenge) => proofFor(await by.create(FOR));
+    // Step 1 (old,new beside old): both sign with old, both accept it.
+    await expect(oldNew!.redeem(await issued(old!), FOR)).resolves.toBe(true);
+    await expect(old!.redeem(await issued(oldNew!), FOR)).resolves.toBe(true);
+    // Step 2 (new,old beside old,new): each accepts the other's.
+    await expect(oldNew!.redeem(await issued(newOld!), FOR)).resolves.toBe(true);
+    await expect(newOld!.redeem(await issued(oldNew!), FOR)).resolves.toBe(true);
+    // Once used on one instance, a proof is used on all of them (the shared store).
+    const proof = await issued(newOld!);
+    await expect(oldNew!.redeem(proof, FOR)).resolves.toBe(true);
+    await expect(newOld!.redeem(proof, FOR)).resolves.toBe(false);
+    // A secret that has left the ring no longer verifies; one never in it never did.
+    await expect(onlyNew!.redeem(await issued(old!), FOR)).resolves.toBe(false);
+    await expect(old!.redeem(await issued(onlyNew!), FOR)).resolves.toBe(false);
   });
 
   it('steps the difficulty up with the flood: doubled per doubling past the limit, capped', () => {

@@ -34,6 +34,21 @@ describe(KeyRing.name, () => {
     expect(new KeyRing([B]).verify(ID, old.sign(ID))).toBeUndefined();
   });
 
+  it('names the key that sealed a value: current, old (in the ring), unknown (not in it: another instance may hold it)', () => {
+    const sealedA = new KeyRing([A]).seal('{"at":"x"}', ID);
+    const sealedB = new KeyRing([B]).seal('{"at":"x"}', ID);
+    expect(new KeyRing([A, B]).sealedBy(sealedA)).toBe('current');
+    expect(new KeyRing([A, B]).sealedBy(sealedB)).toBe('old');
+    expect(new KeyRing([A]).sealedBy(sealedB)).toBe('unknown');
+    // Altered under a key of the ring: that key still names it, and it does not open.
+    const parts = sealedA.split('.');
+    parts[3] = Buffer.alloc(16).toString('base64url');
+    expect(new KeyRing([A]).sealedBy(parts.join('.'))).toBe('current');
+    expect(new KeyRing([A]).open(parts.join('.'), ID)).toBeUndefined();
+    for (const junk of ['', 'x', 'a.b.c', `${sealedA}.x`, `toolongid.${parts.slice(1).join('.')}`])
+      expect(new KeyRing([A]).sealedBy(junk)).toBeUndefined();
+  });
+
   it('seals with AES-256-GCM bound to the session id: tampering or moving a value fails', () => {
     const ring = new KeyRing([A]);
     const sealed = ring.seal('refresh-token-value', ID);
