@@ -205,18 +205,20 @@ describeWithRedis('rotating SESSION_SECRETS on a rolling deploy', () => {
   it('old → old,new everywhere → new,old everywhere → new: the session survives every step on both instances, through refreshes, and is never deleted', async () => {
     const d = (deployment = new Deployment(redis!.url, upstreams!));
     const timeline: string[] = [];
-    let step = '';
-    let browser: Browser;
-    let id = '';
+    let step = 'step 0, SESSION_SECRETS=old on A and B';
+    await d.run('A', [OLD]);
+    await d.run('B', [OLD]);
+    const browser = Browser.of(await signIn(d.get('A'), ADA));
+    const id = browser.session.slice(0, 22);
 
     /** A request that must succeed, named by the step and the instance for a failure. */
-    const ok = async (name: 'A' | 'B', method: 'GET' | 'POST', path: string, who = browser) => {
-      const res = await who.send(d.get(name), method, path);
-      if (res.status !== 200 || who.cleared) {
+    const ok = async (name: 'A' | 'B', method: 'GET' | 'POST', path: string) => {
+      const res = await browser.send(d.get(name), method, path);
+      if (res.status !== 200 || browser.cleared) {
         const kept = (await d.record(id)) ? 'kept in Redis' : 'deleted from Redis';
         throw new Error(
           `${step}: ${method} ${path} on ${name} (${d.rings.get(name)}) answered ${res.status} ` +
-            `${res.text}${who.cleared ? ', cleared the cookie' : ''}; the session was ${kept}`,
+            `${res.text}${browser.cleared ? ', cleared the cookie' : ''}; the session was ${kept}`,
         );
       }
       expect(res.body.user.email).toBe(ADA);
@@ -231,11 +233,6 @@ describeWithRedis('rotating SESSION_SECRETS on a rolling deploy', () => {
       );
     };
 
-    step = 'step 0, SESSION_SECRETS=old on A and B';
-    await d.run('A', [OLD]);
-    await d.run('B', [OLD]);
-    browser = Browser.of(await signIn(d.get('A'), ADA));
-    id = browser.session.slice(0, 22);
     await ok('A', 'GET', '/api/me');
     await ok('B', 'GET', '/api/me');
     await note('0 signed in');

@@ -9,7 +9,8 @@
 // __Host- prefix in production, like the session cookie. The MAC key is derived (HKDF) from
 // each secret of the session key ring (SESSION_SECRETS), the way the ring derives its own
 // keys: the current secret signs, every secret of the ring verifies, so rotating the ring
-// does not forget the owner's browsers. A browser holds one device cookie: signing in to
+// does not forget the owner's browsers (until the old secret leaves it: a browser that has not
+// signed in since, and so been written a cookie under the new one, is then a new browser). A browser holds one device cookie: signing in to
 // another address there replaces it.
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
