@@ -26,7 +26,7 @@ export class AppModule {
         SharedStateModule.forRoot(config),
         AbuseModule,
         AuditModule,
-        SessionModule.forRoot(options.sessionStore),
+        SessionModule.forRoot(options.sessionStore, { revocationWorker: true }),
         AuthModule,
         PasswordlessModule,
         MeModule,

@@ -237,9 +237,15 @@ export class Auth0Client {
 
   /** Revokes a refresh token (and its rotation family). Auth0 answers 200 for unknown ones. */
   async revoke(refreshToken: string): Promise<void> {
+    // One deadline for the whole call, the SDK's own retries included: the revocation queue's
+    // lease is sized on AUTH0_TIMEOUT_MS.
+    const signal = AbortSignal.timeout(this.cfg.timeoutMs);
     try {
       await this.timed('revoke', () =>
-        this.client.oauth.revokeRefreshToken({ token: refreshToken }),
+        this.client.oauth.revokeRefreshToken(
+          { token: refreshToken },
+          { initOverrides: () => Promise.resolve({ signal }) },
+        ),
       );
     } catch (err) {
       throw this.mapError('revoke', err);

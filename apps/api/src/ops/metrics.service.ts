@@ -65,6 +65,17 @@ export class MetricsService {
     labelNames: ['outcome'],
     registers: [this.registry],
   });
+  private readonly revocations = new Counter({
+    name: 'portcullis_revocations_total',
+    help: 'Refresh-token revocations of ended sessions, by outcome: revoked (Auth0 took it), retry (an attempt failed; queued for a retry with backoff), left_to_expire (not revoked on purpose: AUTH0_REVOCATION_DELETES_GRANT with other sessions left), unreadable (no secret of SESSION_SECRETS opens it; dropped).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
+  private readonly revocationsPending = new Gauge({
+    name: 'portcullis_revocations_pending',
+    help: 'Refresh-token revocations queued in the session store (being tried or waiting for a retry), as this instance last read it (every second).',
+    registers: [this.registry],
+  });
   private readonly upstream = new Histogram({
     name: 'portcullis_upstream_request_duration_seconds',
     help: 'Duration of calls to Auth0 and Salesforce, by service, operation and outcome (ok, refused, failed).',
@@ -114,6 +125,15 @@ export class MetricsService {
 
   refresh(outcome: string): void {
     this.refreshes.inc({ outcome });
+  }
+
+  /** A revocation attempt or decision: revoked, retry, left_to_expire, unreadable. */
+  revocation(outcome: 'revoked' | 'retry' | 'left_to_expire' | 'unreadable'): void {
+    this.revocations.inc({ outcome });
+  }
+
+  revocationsQueued(pending: number): void {
+    this.revocationsPending.set(pending);
   }
 
   /** Counts a promise's outcome with `count`: `success` when it resolves, the error code if not. */

@@ -158,7 +158,7 @@ export class LiveSessions {
   }
 
   /** The tokens of a record, or undefined when no secret of the ring opens them. */
-  open(record: SessionRecord): SessionTokens | undefined {
+  open(record: Pick<SessionRecord, 'id' | 'tokens'>): SessionTokens | undefined {
     const opened = this.ring.open(record.tokens, record.id);
     if (opened === undefined) return undefined;
     try {

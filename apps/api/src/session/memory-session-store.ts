@@ -3,7 +3,9 @@
 import type { Clock } from '../common/clock.js';
 import {
   SessionStore,
+  type Deleted,
   type PendingRevocation,
+  type RevokeMode,
   type Release,
   type SessionChanges,
   type SessionRef,
@@ -19,8 +21,8 @@ export class MemorySessionStore extends SessionStore {
   private readonly byUser = new Map<string, Set<string>>();
   private readonly byEmail = new Map<string, Set<string>>();
   private readonly sweeper: NodeJS.Timeout;
-  /** Revocations waiting for Auth0, with when each is next due (and claimed until). */
-  private readonly revocations = new Map<PendingRevocation, number>();
+  /** Revocations waiting for Auth0 by session id, with when each is next due (or leased until). */
+  private readonly revocations = new Map<string, { entry: PendingRevocation; dueAt: number }>();
 
   constructor(private readonly clock: Pick<Clock, 'now'>) {
     super();
@@ -42,9 +44,8 @@ export class MemorySessionStore extends SessionStore {
     this.byId.set(record.id, { ...record });
     add(this.byUser, record.user.id, record.id);
     add(this.byEmail, record.user.email, record.id);
-    const evicted = this.list(this.byUser.get(record.user.id)).slice(maxPerUser);
-    for (const old of evicted) this.remove(old);
-    return Promise.resolve(evicted);
+    // The oldest past the cap, left stored: the caller ends them (see SessionStore.create).
+    return Promise.resolve(this.list(this.byUser.get(record.user.id)).slice(maxPerUser));
   }
 
   get(id: string): Promise<SessionRecord | undefined> {
@@ -70,35 +71,49 @@ export class MemorySessionStore extends SessionStore {
     return Promise.resolve({ written, record: { ...record } });
   }
 
-  delete(ref: SessionRef, opts: { revoke?: boolean } = {}): Promise<SessionRecord | undefined> {
+  delete(
+    ref: SessionRef,
+    { revoke = 'never', leaseMs = 0 }: { revoke?: RevokeMode; leaseMs?: number } = {},
+  ): Promise<Deleted | undefined> {
     const record = this.byId.get(ref.id);
     if (record) this.remove(record);
     const now = this.clock.now();
-    const live = record && now < record.idleExpiresAt && now < record.absoluteExpiresAt;
-    if (record && opts.revoke) {
-      const entry = { id: record.id, userId: record.user.id, tokens: record.tokens };
-      this.revocations.set({ ...entry, attempts: 0, queuedAt: now }, now);
-    }
-    return Promise.resolve(live ? record : undefined);
+    if (!record || now >= record.idleExpiresAt || now >= record.absoluteExpiresAt)
+      return Promise.resolve(undefined);
+    const queue =
+      revoke === 'always' ||
+      (revoke === 'if_last' && this.list(this.byUser.get(record.user.id)).length === 0);
+    if (!queue) return Promise.resolve({ record });
+    const entry: PendingRevocation = {
+      id: record.id,
+      userId: record.user.id,
+      tokens: record.tokens,
+      attempts: 0,
+      queuedAt: now,
+    };
+    this.revocations.set(entry.id, { entry, dueAt: now + leaseMs });
+    return Promise.resolve({ record, revocation: { ...entry } });
   }
 
-  claimRevocations(now: number, leaseMs: number, limit: number): Promise<PendingRevocation[]> {
+  claimRevocations(leaseMs: number, limit: number): Promise<PendingRevocation[]> {
+    const now = this.clock.now();
     const due: PendingRevocation[] = [];
-    for (const [entry, at] of this.revocations) {
+    for (const queued of this.revocations.values()) {
       if (due.length >= limit) break;
-      if (at > now) continue;
-      this.revocations.set(entry, now + leaseMs);
-      due.push(entry);
+      if (queued.dueAt > now) continue;
+      queued.dueAt = now + leaseMs;
+      due.push({ ...queued.entry });
     }
     return Promise.resolve(due);
   }
 
-  settleRevocation(entry: PendingRevocation, retryAt?: number): Promise<void> {
-    if (!this.revocations.has(entry)) return Promise.resolve();
-    if (retryAt === undefined) this.revocations.delete(entry);
+  settleRevocation(entry: PendingRevocation, retryInMs?: number): Promise<void> {
+    const queued = this.revocations.get(entry.id);
+    if (!queued) return Promise.resolve();
+    if (retryInMs === undefined) this.revocations.delete(entry.id);
     else {
-      this.revocations.delete(entry);
-      this.revocations.set({ ...entry, attempts: entry.attempts + 1 }, retryAt);
+      queued.entry = { ...queued.entry, attempts: entry.attempts + 1 };
+      queued.dueAt = this.clock.now() + retryInMs;
     }
     return Promise.resolve();
   }

@@ -7,7 +7,8 @@
 //   p{u:<user>}:lock:<id>    string the refresh lock (a random token, PX)
 //   p{u:<user>}:fence:<n>    string a security write's fence (PX FENCE_MS; see fenced())
 //   p{u:<user>}:revocations  hash   session id → a refresh token waiting for Auth0 (JSON)
-//   p revocations:due        zset   <session id><user id> by when to (re)try its revocation
+//   p revocations:due        zset   <session id><user id> by when to (re)try its revocation,
+//                                   in Redis's own clock (TIME), so instances' clocks need not agree
 //   p sid:<id>               string the person of a session id (the cookie names only the id)
 //   p email:<address>        set    the people with that address (the operator command)
 //   p sessions:ended         channel ids of ended sessions, for every instance's local cache
@@ -24,8 +25,10 @@ import {
 } from '../shared-state/redis-connection.js';
 import {
   SessionStore,
+  type Deleted,
   type PendingRevocation,
   type Release,
+  type RevokeMode,
   type SessionChanges,
   type SessionRef,
   type SwapResult,
@@ -58,8 +61,9 @@ const NUMBER_FIELDS = new Set([
 
 /**
  * KEYS: record, person's zset. ARGV: id, max per person, created at, record expiry, absolute
- * expiry, record key prefix of the person, then field/value pairs. Returns the evicted
- * records as [id, [field, value, …], …].
+ * expiry, record key prefix of the person, then field/value pairs. Returns the oldest live
+ * records past the cap as [id, [field, value, …], …], left in place: the caller ends them
+ * through delete (which queues their revocation), not this script.
  */
 const CREATE = `
 redis.call('HSET', KEYS[1], unpack(ARGV, 7))
@@ -78,15 +82,12 @@ for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
     redis.call('ZREM', KEYS[2], member)
   end
 end
-local evicted = {}
+local over = {}
 for i = 1, #live - tonumber(ARGV[2]) do
-  local key = ARGV[6] .. live[i]
-  table.insert(evicted, live[i])
-  table.insert(evicted, redis.call('HGETALL', key))
-  redis.call('DEL', key)
-  redis.call('ZREM', KEYS[2], live[i])
+  table.insert(over, live[i])
+  table.insert(over, redis.call('HGETALL', ARGV[6] .. live[i]))
 end
-return evicted
+return over
 `;
 
 /** KEYS: record. ARGV: record expiry or '' (unchanged), then field/value pairs. */
@@ -107,9 +108,14 @@ const FENCE_CHECK = `
 if redis.call('DEL', KEYS[1]) == 0 then return redis.error_reply('FENCED the write came too late') end
 `;
 
+/** How long a queued revocation's keys live without being written: far past Auth0's default
+ * refresh-token lifetimes (30 days absolute, 15 days idle), after which nothing is left to revoke. */
+const REVOCATION_KEEP_MS = 30 * 24 * 3600_000;
+
 /**
- * KEYS: fence, record, person's zset, person's revocations. ARGV: id, '1' to queue the refresh
- * token's revocation, queued at. Returns the record's fields, or false.
+ * KEYS: fence, record, person's zset, person's revocations. ARGV: id, revoke mode (`always`,
+ * `never`, `if_last`), queued at, record key prefix of the person, how long to keep the queue.
+ * Returns [1 when the revocation was queued else 0, the record's fields], or false.
  */
 const DELETE =
   FENCE_CHECK +
@@ -118,17 +124,22 @@ local fields = redis.call('HGETALL', KEYS[2])
 redis.call('DEL', KEYS[2])
 redis.call('ZREM', KEYS[3], ARGV[1])
 if #fields == 0 then return false end
-if ARGV[2] == '1' then
-  local tokens
-  for i = 1, #fields, 2 do
-    if fields[i] == 'tokens' then tokens = fields[i + 1] end
-  end
-  if tokens then
-    redis.call('HSET', KEYS[4], ARGV[1], '{"tokens":' .. cjson.encode(tokens) ..
-      ',"attempts":0,"queuedAt":' .. ARGV[3] .. '}')
+local queue = ARGV[2] == 'always'
+if ARGV[2] == 'if_last' then
+  queue = true
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    if redis.call('EXISTS', ARGV[4] .. member) == 1 then queue = false break end
   end
 end
-return fields
+local tokens
+for i = 1, #fields, 2 do
+  if fields[i] == 'tokens' then tokens = fields[i + 1] end
+end
+if not (queue and tokens) then return {0, fields} end
+redis.call('HSET', KEYS[4], ARGV[1], '{"tokens":' .. cjson.encode(tokens) ..
+  ',"attempts":0,"queuedAt":' .. ARGV[3] .. '}')
+redis.call('PEXPIRE', KEYS[4], ARGV[5])
+return {1, fields}
 `;
 
 /**
@@ -147,11 +158,37 @@ end
 return {written, redis.call('HGETALL', KEYS[2])}
 `;
 
-/** KEYS: due. ARGV: now, lease end, limit. Claims due members; returns them. */
-const CLAIM = `
-local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[3]))
-for _, member in ipairs(due) do redis.call('ZADD', KEYS[1], ARGV[2], member) end
+/** Redis's clock in ms, inside a script. */
+const NOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+/** KEYS: due. ARGV: delay (ms), member, how long to keep the set. Due at Redis's now + delay. */
+const SCHEDULE =
+  NOW +
+  `
+redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[1])), ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+/** KEYS: due. ARGV: lease (ms), limit. Claims the due members until Redis's now + lease. */
+const CLAIM =
+  NOW +
+  `
+local due = redis.call('ZRANGE', KEYS[1], '-inf', string.format('%.0f', now), 'BYSCORE',
+  'LIMIT', 0, tonumber(ARGV[2]))
+local untilAt = string.format('%.0f', now + tonumber(ARGV[1]))
+for _, member in ipairs(due) do redis.call('ZADD', KEYS[1], untilAt, member) end
 return due
+`;
+
+/** KEYS: person's revocations. ARGV: id, the entry's new JSON. Only an entry still queued. */
+const REQUEUE = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return 1
 `;
 
 /** KEYS: lock. ARGV: token. Deletes the lock only if it is still ours. */
@@ -169,12 +206,20 @@ type Scripted = Redis & {
     k3: string,
     k4: string,
     id: string,
-    revoke: string,
+    revoke: RevokeMode,
     queuedAt: number,
-  ): Promise<string[] | null>;
+    recordPrefix: string,
+    keepMs: number,
+  ): Promise<[number, string[]] | null>;
   sessionSwap(k1: string, k2: string, ...argv: string[]): Promise<[number, string[]] | null>;
-  revocationClaim(k1: string, now: number, until: number, limit: number): Promise<string[]>;
+  revocationSchedule(k1: string, delayMs: number, member: string, keepMs: number): Promise<number>;
+  revocationClaim(k1: string, leaseMs: number, limit: number): Promise<string[]>;
+  revocationRequeue(k1: string, id: string, entry: string): Promise<number>;
   sessionRelease(k1: string, token: string): Promise<number>;
+};
+
+type Queueing = {
+  revocationSchedule(k1: string, delayMs: number, member: string, keepMs: number): unknown;
 };
 
 export class RedisSessionStore extends SessionStore {
@@ -195,7 +240,9 @@ export class RedisSessionStore extends SessionStore {
     redis.defineCommand('sessionUpdate', { numberOfKeys: 1, lua: UPDATE });
     redis.defineCommand('sessionDelete', { numberOfKeys: 4, lua: DELETE });
     redis.defineCommand('sessionSwap', { numberOfKeys: 2, lua: SWAP });
+    redis.defineCommand('revocationSchedule', { numberOfKeys: 1, lua: SCHEDULE });
     redis.defineCommand('revocationClaim', { numberOfKeys: 1, lua: CLAIM });
+    redis.defineCommand('revocationRequeue', { numberOfKeys: 1, lua: REQUEUE });
     redis.defineCommand('sessionRelease', { numberOfKeys: 1, lua: RELEASE });
     this.redis = redis as Scripted;
   }
@@ -220,7 +267,7 @@ export class RedisSessionStore extends SessionStore {
       .pexpireat(`${this.p}email:${record.user.email}`, abs)
       .exec()
       .then(failed);
-    const evicted = await this.redis.sessionCreate(
+    const over = await this.redis.sessionCreate(
       `${person}s:${record.id}`,
       `${person}sessions`,
       record.id,
@@ -232,11 +279,10 @@ export class RedisSessionStore extends SessionStore {
       ...toFields(record),
     );
     const out: SessionRecord[] = [];
-    for (let i = 0; i < evicted.length; i += 2) {
-      const parsed = fromFields(String(evicted[i]), evicted[i + 1] as string[]);
+    for (let i = 0; i < over.length; i += 2) {
+      const parsed = fromFields(String(over[i]), over[i + 1] as string[]);
       if (parsed) out.push(parsed);
     }
-    if (out.length > 0) await this.announce(out.map((r) => r.id));
     return out;
   }
 
@@ -278,42 +324,67 @@ export class RedisSessionStore extends SessionStore {
 
   async delete(
     ref: SessionRef,
-    { revoke = false }: { revoke?: boolean } = {},
-  ): Promise<SessionRecord | undefined> {
+    { revoke = 'never', leaseMs = 0 }: { revoke?: RevokeMode; leaseMs?: number } = {},
+  ): Promise<Deleted | undefined> {
     const person = this.person(ref.user.id);
-    // The due entry goes first (another slot): one without a queued token is dropped when
-    // claimed; a token queued without one could wait forever.
-    const fence = await this.fence(ref.user.id, revoke ? dueMember(ref) : undefined);
-    const fields = await this.redis.sessionDelete(
+    const member = dueMember(ref);
+    const queuedAt = this.clock.now();
+    // The due entry goes first (another slot), due when the caller's lease ends: one without
+    // a queued token (the delete below failed, or queued nothing) is dropped when claimed; a
+    // token queued without one could wait forever. The fence keeps the delete from running
+    // later than its caller waited for it, so by the time the entry is due, the delete has
+    // either happened or never will.
+    const fence = await this.fence(
+      ref.user.id,
+      revoke !== 'never' ? { member, leaseMs } : undefined,
+    );
+    const answer = await this.redis.sessionDelete(
       fence,
       this.recordKey(ref),
       `${person}sessions`,
       `${person}revocations`,
       ref.id,
-      revoke ? '1' : '0',
-      this.clock.now(),
+      revoke,
+      queuedAt,
+      `${person}s:`,
+      REVOCATION_KEEP_MS,
     );
     // Done: the record is gone (and its revocation queued). What follows is tidying up; if
-    // it fails the answer stays true (the index expires, and other instances read the store
-    // again within their staleness bound).
-    await this.redis
+    // it fails the answer stays true (the index expires, an unused due entry is dropped when
+    // claimed, and other instances read the store again within their staleness bound).
+    const tidy = this.redis
       .pipeline()
       .del(`${this.p}sid:${ref.id}`)
       // Announced even when it was already gone here: another instance may still cache it.
-      .publish(this.channel, ref.id)
-      .exec()
-      .catch(() => undefined);
-    return fields ? this.live(fromFields(ref.id, fields)) : undefined;
+      .publish(this.channel, ref.id);
+    if (revoke !== 'never' && answer?.[0] !== 1) tidy.zrem(this.dueKey, member);
+    await tidy.exec().catch(() => undefined);
+    if (!answer) return undefined;
+    const record = this.live(fromFields(ref.id, answer[1]));
+    if (!record) return undefined;
+    if (answer[0] !== 1) return { record };
+    return {
+      record,
+      revocation: { id: ref.id, userId: ref.user.id, tokens: record.tokens, attempts: 0, queuedAt },
+    };
   }
 
   /**
-   * Sets a fresh fence for the person's slot (and, with `due`, schedules that revocation) and
-   * waits for Redis to confirm it: the script that follows runs only while the fence lives.
+   * Sets a fresh fence for the person's slot (and, with `due`, schedules that revocation for
+   * when the lease ends) and waits for Redis to confirm it: the script that follows runs only
+   * while the fence lives.
    */
-  private async fence(userId: string, due?: string): Promise<string> {
+  private async fence(userId: string, due?: { member: string; leaseMs: number }): Promise<string> {
     const key = `${this.person(userId)}fence:${randomBytes(9).toString('base64url')}`;
     const pipeline = this.redis.pipeline().set(key, '1', 'PX', FENCE_MS);
-    if (due) pipeline.zadd(this.dueKey, this.clock.now(), due);
+    // In a pipeline a defined command queues (it returns the pipeline, not a promise).
+    if (due)
+      (pipeline as unknown as Queueing).revocationSchedule(
+        this.dueKey,
+        due.leaseMs,
+        due.member,
+        REVOCATION_KEEP_MS,
+      );
     await pipeline.exec().then(failed);
     return key;
   }
@@ -322,43 +393,49 @@ export class RedisSessionStore extends SessionStore {
     return `${this.p}revocations:due`;
   }
 
-  async claimRevocations(
-    now: number,
-    leaseMs: number,
-    limit: number,
-  ): Promise<PendingRevocation[]> {
-    const members = await this.redis.revocationClaim(this.dueKey, now, now + leaseMs, limit);
+  async claimRevocations(leaseMs: number, limit: number): Promise<PendingRevocation[]> {
+    const members = await this.redis.revocationClaim(this.dueKey, leaseMs, limit);
+    if (members.length === 0) return [];
+    const refs = members.map((member) => ({ member, ...fromMember(member) }));
+    const pipeline = this.redis.pipeline();
+    for (const r of refs) pipeline.hget(`${this.person(r.userId)}revocations`, r.id);
+    const answers = (await pipeline.exec()) ?? [];
     const out: PendingRevocation[] = [];
-    for (const member of members) {
-      const id = member.slice(0, 22);
-      const userId = member.slice(22);
-      const raw = await this.redis.hget(`${this.person(userId)}revocations`, id);
-      if (!raw) {
-        // Scheduled by a delete that never ran (it failed): nothing was queued.
-        await this.redis.zrem(this.dueKey, member);
-        continue;
+    const orphans: string[] = [];
+    refs.forEach((r, i) => {
+      const [err, raw] = answers[i] ?? [new Error('no answer'), null];
+      if (err) throw err;
+      if (typeof raw !== 'string') {
+        // Scheduled by a delete that never ran (it failed or was fenced: it is past its
+        // lease), or settled meanwhile: nothing is queued.
+        orphans.push(r.member);
+        return;
       }
       const parsed = JSON.parse(raw) as Pick<PendingRevocation, 'tokens' | 'attempts' | 'queuedAt'>;
-      out.push({ id, userId, ...parsed });
-    }
+      out.push({ id: r.id, userId: r.userId, ...parsed });
+    });
+    if (orphans.length > 0) await this.redis.zrem(this.dueKey, ...orphans);
     return out;
   }
 
-  async settleRevocation(entry: PendingRevocation, retryAt?: number): Promise<void> {
+  async settleRevocation(entry: PendingRevocation, retryInMs?: number): Promise<void> {
     const key = `${this.person(entry.userId)}revocations`;
     const member = dueMember({ id: entry.id, user: { id: entry.userId } });
-    if (retryAt === undefined) {
+    if (retryInMs === undefined) {
+      // The token first, then its due entry: in between, the entry is an orphan (dropped).
       await this.redis.hdel(key, entry.id);
       await this.redis.zrem(this.dueKey, member);
       return;
     }
     const { tokens, queuedAt } = entry;
-    await this.redis.hset(
+    const requeued = await this.redis.revocationRequeue(
       key,
       entry.id,
       JSON.stringify({ tokens, attempts: entry.attempts + 1, queuedAt }),
     );
-    await this.redis.zadd(this.dueKey, retryAt, member);
+    // Settled by another process meanwhile (its lease ran out while ours was in flight).
+    if (requeued !== 1) return;
+    await this.redis.revocationSchedule(this.dueKey, retryInMs, member, REVOCATION_KEEP_MS);
   }
 
   pendingRevocations(): Promise<number> {
@@ -411,10 +488,6 @@ export class RedisSessionStore extends SessionStore {
     });
   }
 
-  private async announce(ids: string[]): Promise<void> {
-    await this.redis.publish(this.channel, ids.join(','));
-  }
-
   private live(record: SessionRecord | undefined): SessionRecord | undefined {
     if (!record) return undefined;
     const now = this.clock.now();
@@ -462,4 +535,8 @@ function fromFields(id: string, flat: string[]): SessionRecord | undefined {
 /** A revocation's member of the due set: the 22-character session id, then the user id. */
 function dueMember(ref: SessionRef): string {
   return `${ref.id}${ref.user.id}`;
+}
+
+function fromMember(member: string): { id: string; userId: string } {
+  return { id: member.slice(0, 22), userId: member.slice(22) };
 }

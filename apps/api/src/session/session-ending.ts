@@ -1,8 +1,11 @@
 // How sessions end: by logout, by the person from another session, by expiry, by Auth0
-// refusing a refresh, by Salesforce withdrawing eligibility, or by an operator. Removing the
-// record from the store is what ends a session everywhere; then this process forgets it, and
-// its refresh token is revoked at Auth0 (unless that would take the person's other sessions
-// with it: "Refresh Token Revocation Deletes Grant").
+// refusing a refresh, by Salesforce withdrawing eligibility, by an operator, or by eviction
+// past the per-person cap at sign-in. Removing the record from the store is what ends a session
+// everywhere, and the same atomic store step queues its refresh token for revocation at Auth0
+// (unless that would take the person's other sessions with it: "Refresh Token Revocation
+// Deletes Grant"). Either both happen or neither (the store rejects: a 503, and the session
+// still works). Then this process forgets it and tries Auth0 at once; a token Auth0 does not
+// take stays queued and the RevocationQueue retries it until it does.
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { AuditService, type RequestMeta } from '../audit/audit.service.js';
 import { Auth0Client } from '../auth0/auth0.client.js';
@@ -13,8 +16,9 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { MetricsService } from '../ops/metrics.service.js';
 import { KeyRing } from './key-ring.js';
 import { LiveSessions, NotOursToEnd, type LiveSession } from './live-sessions.js';
+import { RevocationQueue } from './revocation-queue.js';
 import { SessionCookie } from './session-cookie.js';
-import { SessionStore, type SessionRef } from './session-store.js';
+import { SessionStore, type Deleted, type RevokeMode } from './session-store.js';
 import type { EndReason, SessionRecord } from './session.types.js';
 
 @Injectable()
@@ -31,6 +35,7 @@ export class SessionEnding {
     private readonly cookie: SessionCookie,
     private readonly ring: KeyRing,
     private readonly auth0: Auth0Client,
+    private readonly queue: RevocationQueue,
     private readonly clock: Clock,
     private readonly audit: AuditService,
     @Optional() private readonly metrics: MetricsService = new MetricsService(),
@@ -57,44 +62,115 @@ export class SessionEnding {
   async endOthers(userId: string, keepId: string | undefined, meta: RequestMeta): Promise<number> {
     const records = await this.live.stored(this.store.listByUser(userId));
     const others = records.filter((r) => r.id !== keepId);
-    for (const r of others)
-      await this.end(r, 'ended_by_user', meta, { othersRemain: keepId !== undefined });
-    return others.length;
+    return this.endMany(others, 'ended_by_user', meta, { othersRemain: keepId !== undefined });
   }
 
   /** Ends every session of the person (eligibility withdrawn, the operator command). */
   async endAllForUser(userId: string, reason: EndReason, meta: RequestMeta): Promise<number> {
     const records = await this.live.stored(this.store.listByUser(userId));
-    for (const r of records) await this.end(r, reason, meta, { othersRemain: false });
-    return records.length;
+    return this.endMany(records, reason, meta, { othersRemain: false });
   }
 
   /**
-   * Ends a session: removed from the store (the step that makes it end everywhere; if the
-   * store cannot be reached this rejects and nothing is reported done), dropped from this
-   * process, and its refresh token revoked at Auth0. Returns false when there was none.
+   * Ends the sessions past the per-person cap that a sign-in returned. The sign-in has
+   * succeeded whatever happens here: one that cannot be ended now (the store failed) stays
+   * until it expires or the next sign-in ends it.
+   */
+  async endEvicted(records: SessionRecord[], meta: RequestMeta): Promise<void> {
+    try {
+      await this.endMany(records, 'evicted', meta, { othersRemain: true });
+    } catch {
+      this.logger.warn({
+        msg: 'could not end the sessions past the per-person cap; the next sign-in tries again',
+      });
+    }
+  }
+
+  /**
+   * Ends a session: removed from the store with its refresh token queued for revocation, in
+   * one atomic step (the step that makes it end everywhere; if the store cannot be reached
+   * this rejects and nothing changed), dropped from this process, and the token tried at
+   * Auth0 at once (left queued for the worker if Auth0 does not take it). Returns false when
+   * there was none.
    */
   async end(
-    ref: SessionRef,
+    record: SessionRecord,
     reason: EndReason,
     meta: RequestMeta,
     opts: { othersRemain?: boolean } = {},
   ): Promise<boolean> {
-    const record = await this.live.stored(this.store.delete(ref));
-    this.live.forget(ref.id);
-    if (!record) return false;
-    const othersRemain =
-      opts.othersRemain ??
-      (this.revocationDeletesGrant &&
-        (await this.live.stored(this.store.listByUser(record.user.id))).length > 0);
-    await this.revokeTokens(record, { othersRemain });
-    this.metrics.sessionEnded(reason);
-    this.audit.record(reason === 'logout' ? 'logged_out' : 'session_ended', meta, {
-      sid: record.handle,
-      userId: record.user.id,
-      reason,
-    });
-    return true;
+    return (await this.endMany([record], reason, meta, opts)) === 1;
+  }
+
+  /**
+   * Ends records one atomic step each, then tries their revocations at Auth0 together (one
+   * Auth0 deadline, not one per session). If the store fails midway, the ones already ended
+   * are finished (their revocations are queued) and the failure is the answer.
+   */
+  private async endMany(
+    records: SessionRecord[],
+    reason: EndReason,
+    meta: RequestMeta,
+    opts: { othersRemain?: boolean },
+  ): Promise<number> {
+    const done: Deleted[] = [];
+    let failure: Error | undefined;
+    for (const record of records) {
+      try {
+        const deleted = await this.remove(record, opts);
+        if (deleted) done.push(deleted);
+      } catch (err) {
+        failure = err instanceof Error ? err : new Error(String(err));
+        break;
+      }
+    }
+    await Promise.all(
+      done.map(async ({ record, revocation }) => {
+        if (revocation) await this.queue.attempt(revocation);
+        this.metrics.sessionEnded(reason);
+        this.audit.record(reason === 'logout' ? 'logged_out' : 'session_ended', meta, {
+          sid: record.handle,
+          userId: record.user.id,
+          reason,
+        });
+      }),
+    );
+    if (failure !== undefined) throw failure;
+    return done.length;
+  }
+
+  /** The atomic step: the record removed and its revocation queued, or neither (rejects). */
+  private async remove(
+    record: SessionRecord,
+    { othersRemain }: { othersRemain?: boolean },
+  ): Promise<Deleted | undefined> {
+    // A session without a refresh token ("Allow Offline Access" off) has nothing to revoke;
+    // tokens this ring cannot open are queued all the same (another instance's ring may).
+    const tokens = this.live.open(record);
+    const revoke: RevokeMode =
+      tokens && !tokens.rt
+        ? 'never'
+        : !this.revocationDeletesGrant
+          ? 'always'
+          : othersRemain === undefined
+            ? 'if_last'
+            : othersRemain
+              ? 'never'
+              : 'always';
+    const deleted = await this.live.stored(
+      this.store.delete(record, { revoke, leaseMs: this.queue.leaseMs }),
+    );
+    this.live.forget(record.id);
+    if (!deleted) return undefined;
+    if (deleted.revocation) this.revokedLately.set(record.user.id, this.clock.now());
+    else if (tokens?.rt) {
+      this.metrics.revocation('left_to_expire');
+      this.logger.log({
+        msg: 'refresh token left to expire: revoking it would end the other sessions (AUTH0_REVOCATION_DELETES_GRANT)',
+        sid: record.handle,
+      });
+    }
+    return deleted;
   }
 
   /**
@@ -148,37 +224,6 @@ export class SessionEnding {
         sid: live.record.handle,
       });
     }
-  }
-
-  /**
-   * Revokes a record's refresh token at Auth0. With "Refresh Token Revocation Deletes Grant"
-   * on, that would revoke the person's other sessions too, so while others remain it is left
-   * to expire: it was only ever in the record just deleted.
-   */
-  async revokeTokens(
-    record: SessionRecord,
-    { othersRemain }: { othersRemain: boolean },
-  ): Promise<void> {
-    const tokens = this.live.open(record);
-    if (!tokens && this.ring.sealedBy(record.tokens) === 'unknown') {
-      this.logger.warn({
-        msg:
-          'refresh token not revoked: the ended record is sealed under a secret that is not in ' +
-          'SESSION_SECRETS (it expires at Auth0 on its own)',
-        sid: record.handle,
-      });
-    }
-    const rt = tokens?.rt;
-    if (!rt) return;
-    if (this.revocationDeletesGrant && othersRemain) {
-      this.logger.log({
-        msg: 'refresh token left to expire: revoking it would end the other sessions (AUTH0_REVOCATION_DELETES_GRANT)',
-        sid: record.handle,
-      });
-      return;
-    }
-    this.revokedLately.set(record.user.id, this.clock.now());
-    await this.revokeQuietly(rt);
   }
 
   async revokeQuietly(refreshToken: string): Promise<void> {

@@ -32,8 +32,26 @@ export interface PendingRevocation {
   tokens: string;
   /** Failed attempts so far (the backoff grows with them). */
   attempts: number;
-  /** When it was queued (epoch ms). */
+  /** When it was queued (epoch ms, the API's clock; for logs and age only). */
   queuedAt: number;
+}
+
+/**
+ * Whether removing a record queues its refresh token for revocation: `always`, `never`, or
+ * `if_last`: only when the person has no other live session left (with Auth0's "Refresh Token
+ * Revocation Deletes Grant" on, revoking would end the others too). Decided inside the same
+ * atomic step as the removal, so two sessions ending at once cannot both leave it.
+ */
+export type RevokeMode = 'always' | 'never' | 'if_last';
+
+/** A record removed by SessionStore.delete, and its queued revocation if one was queued. */
+export interface Deleted {
+  record: SessionRecord;
+  /**
+   * The revocation queued with it, claimed for the caller for `leaseMs` (to try it at once;
+   * if the caller dies, another process takes it when the lease ends).
+   */
+  revocation?: PendingRevocation;
 }
 
 /** Whether a fenced write landed, and the record as it now is (undefined: gone). */
@@ -45,7 +63,8 @@ export abstract class SessionStore {
 
   /**
    * Adds a record. When its person then has more than `maxPerUser` live sessions, the oldest
-   * are removed and returned (so the caller can revoke their tokens).
+   * past the cap are returned, still stored: the caller ends them (SessionEnding, so their
+   * refresh tokens are queued for revocation like any other ending).
    */
   abstract create(record: SessionRecord, maxPerUser: number): Promise<SessionRecord[]>;
 
@@ -68,27 +87,33 @@ export abstract class SessionStore {
 
   /**
    * Removes a record and announces it to every process sharing the store; returns it, or
-   * undefined when there was none. With `revoke`, its refresh token is queued for revocation
-   * in the same atomic step: the record is never gone without the revocation queued, and
-   * neither happens when this rejects. A write that reaches the store after the caller was
-   * told it failed changes nothing.
+   * undefined when there was none. With `revoke` (default `never`), its refresh token is
+   * queued for revocation in the same atomic step: the record is never gone without the
+   * revocation queued, and neither happens when this rejects. A write that reaches the store
+   * after the caller was told it failed changes nothing (fenced). The queued entry is claimed
+   * for the caller for `leaseMs` (default 0: due at once).
    */
-  abstract delete(ref: SessionRef, opts?: { revoke?: boolean }): Promise<SessionRecord | undefined>;
+  abstract delete(
+    ref: SessionRef,
+    opts?: { revoke?: RevokeMode; leaseMs?: number },
+  ): Promise<Deleted | undefined>;
 
   /**
-   * Revocations due at `now`, at most `limit`, each claimed for `leaseMs` (another process
-   * does not take them meanwhile).
+   * Revocations due now, at most `limit`, each claimed for `leaseMs` (another process does
+   * not take them meanwhile; one whose claimer died comes back when the lease ends). Due
+   * times are measured by the store's own clock (Redis: TIME), so instances' clocks need
+   * not agree.
    */
-  abstract claimRevocations(
-    now: number,
-    leaseMs: number,
-    limit: number,
-  ): Promise<PendingRevocation[]>;
+  abstract claimRevocations(leaseMs: number, limit: number): Promise<PendingRevocation[]>;
 
-  /** Auth0 took it (`retryAt` undefined: dropped), or try again at `retryAt`. */
-  abstract settleRevocation(entry: PendingRevocation, retryAt?: number): Promise<void>;
+  /**
+   * Settles a claimed revocation: Auth0 took it (`retryInMs` undefined: dropped), or try again
+   * in `retryInMs` with one more failed attempt counted. An entry already settled by another
+   * process is left alone (never brought back).
+   */
+  abstract settleRevocation(entry: PendingRevocation, retryInMs?: number): Promise<void>;
 
-  /** How many revocations are queued. */
+  /** How many revocations are queued (due, leased or waiting for a retry). */
   abstract pendingRevocations(): Promise<number>;
 
   /**

@@ -12,6 +12,7 @@ import { RedisSessionStore } from './redis-session-store.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionEnding } from './session-ending.js';
 import { SessionRefresh } from './session-refresh.js';
+import { REVOCATION_WORKER, RevocationQueue } from './revocation-queue.js';
 import { SessionStore } from './session-store.js';
 import { SessionController } from './session.controller.js';
 import { SessionService } from './session.service.js';
@@ -19,12 +20,16 @@ import { SessionsController } from './sessions.controller.js';
 
 /**
  * Sessions for every module. The store is Redis with REDIS_URL, else in memory; tests may
- * hand in one (two apps sharing one in-memory store).
+ * hand in one (two apps sharing one in-memory store). With `revocationWorker` (the API, not
+ * the operator command) this process also retries the queued refresh-token revocations.
  */
 @Global()
 @Module({})
 export class SessionModule {
-  static forRoot(store?: SessionStore): DynamicModule {
+  static forRoot(
+    store?: SessionStore,
+    { revocationWorker = false }: { revocationWorker?: boolean } = {},
+  ): DynamicModule {
     return {
       module: SessionModule,
       imports: [Auth0Module, EligibilityModule],
@@ -45,11 +50,13 @@ export class SessionModule {
             },
         SessionCookie,
         LiveSessions,
+        { provide: REVOCATION_WORKER, useValue: revocationWorker },
+        RevocationQueue,
         SessionEnding,
         SessionRefresh,
         SessionService,
       ],
-      exports: [SessionService, SessionCookie, SessionStore],
+      exports: [SessionService, SessionCookie, SessionStore, RevocationQueue],
     };
   }
 }

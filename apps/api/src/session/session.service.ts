@@ -116,17 +116,10 @@ export class SessionService {
       absoluteExpiresAt,
       device: meta.device,
     };
-    const evicted = await this.live.stored(this.store.create(record, MAX_SESSIONS_PER_USER));
-    for (const old of evicted) {
-      this.live.forget(old.id);
-      await this.ending.revokeTokens(old, { othersRemain: true });
-      this.audit.record('session_ended', meta, {
-        sid: old.handle,
-        userId: user.id,
-        reason: 'evicted',
-      });
-      this.metrics.sessionEnded('evicted');
-    }
+    const over = await this.live.stored(this.store.create(record, MAX_SESSIONS_PER_USER));
+    // The oldest sessions past the cap end like any other (their refresh tokens queued for
+    // revocation in the same step as their removal).
+    if (over.length > 0) await this.ending.endEvicted(over, meta);
     const live = this.live.add(record, stored, value, { now, lastSeenWrittenAt: now });
     this.metrics.sessionCreated();
     return live;
