@@ -102,7 +102,11 @@ export class RevocationQueue implements OnApplicationBootstrap, OnModuleDestroy 
       await this.auth0.revoke(tokens.rt);
     } catch (err) {
       const failures = entry.attempts + 1;
-      const limited = err instanceof DomainError ? (err.extra.retryAfterSeconds ?? 0) * 1000 : 0;
+      // Auth0 rate-limiting us says when its bucket refills (x-ratelimit-reset): not before.
+      const limited =
+        err instanceof DomainError && err.code === 'rate_limited'
+          ? (err.extra.retryAfterSeconds ?? 0) * 1000
+          : 0;
       const retryInMs = Math.max(
         revocationBackoffMs(failures),
         Math.min(limited, REVOCATION_BACKOFF_MAX_MS),
