@@ -2,11 +2,12 @@
 // the Fastify adapter with the controller under test, the real global AuthGuard and
 // passport-jwt strategy, the real session cookie, problem+json errors, and fakes for the rest:
 // a token verifier whose only signing key is made here, a session service that knows no
-// session, a Bearer gate that admits everyone. No emulators, no sockets: requests go through
-// Fastify's inject. Every route of the controller gets the checks of its kind: a guarded route
-// refuses a request without credentials (or with bad ones) with 401 problem+json; a @Public()
-// route is declared public and reaches its handler without credentials. Full-stack checks
-// live in test/*.e2e-spec.ts.
+// session, a Bearer gate that admits everyone (as an eligible person). No emulators, no
+// sockets: requests go through Fastify's inject. Every route of the controller gets the checks
+// of its kind: a guarded route refuses a request without credentials (or with bad ones) with
+// 401 problem+json, and a service token with 403 `people_only` unless it @AdmitServices(); a
+// @Public() route is declared public and reaches its handler without credentials. Full-stack
+// checks live in test/*.e2e-spec.ts.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   Injectable,
@@ -29,7 +30,9 @@ import { of, type Observable } from 'rxjs';
 import { AuthGuard } from '../src/auth/auth.guard.js';
 import { BearerGate } from '../src/auth/bearer-gate.js';
 import { JwtStrategy } from '../src/auth/jwt.strategy.js';
+import type { EligibleSubject } from '../src/auth/bearer-gate.js';
 import { IS_PUBLIC } from '../src/auth/public.decorator.js';
+import { routeRules } from '../src/auth/route-rules.js';
 import { TokenVerifier } from '../src/auth/token-verifier.js';
 import { VerifiedTokenCache } from '../src/auth/verified-token-cache.js';
 import { Clock } from '../src/common/clock.js';
@@ -41,6 +44,15 @@ import { SessionCookie } from '../src/session/session-cookie.js';
 import { SessionService } from '../src/session/session.service.js';
 
 const KID = 'controller-spec-key';
+/** The service application the controller apps admit (API_SERVICE_CLIENTS). */
+export const SPEC_SERVICE = 'controller-spec-service';
+/** What the fake Bearer gate says of every token's subject: an eligible person. */
+export const SPEC_PERSON: EligibleSubject = {
+  email: 'ada.lovelace@example.com',
+  emailVerified: true,
+  eligibility: { recordId: '003000000000001AAA' },
+  checkedAt: Date.now(),
+};
 
 export interface Route {
   /** The controller's method name. */
@@ -49,6 +61,9 @@ export interface Route {
   /** The path under the global /api prefix, path parameters filled in. */
   url: string;
   isPublic: boolean;
+  /** Whether service tokens may call it (@AdmitServices()), and the scopes they need. */
+  admitServices: boolean;
+  scopes: readonly string[];
 }
 
 export interface Answer {
@@ -64,8 +79,10 @@ export interface ControllerContext {
   /** The handlers the guard let through, in order (reset before each test). */
   reached: string[];
   request(route: Route, headers?: Record<string, string>, json?: unknown): Promise<Answer>;
-  /** An Authorization header with a token signed by the fake verifier's key. */
+  /** An Authorization header with a person's token signed by the fake verifier's key. */
   bearer(claims?: Record<string, unknown>): Promise<Record<string, string>>;
+  /** An Authorization header with a client-credentials token of SPEC_SERVICE. */
+  service(scopes?: readonly string[], claims?: Record<string, unknown>): Promise<Record<string, string>>;
 }
 
 export interface ControllerSpecOptions {
@@ -108,7 +125,8 @@ export function routesOf(controller: Type): Route[] {
       .replace(/(.)\/$/, '$1');
     const isPublic =
       reflector.getAllAndOverride<boolean>(IS_PUBLIC, [fn as () => unknown, controller]) === true;
-    routes.push({ handler, method: RequestMethod[method], url, isPublic });
+    const { admitServices, scopes } = routeRules(fn, controller);
+    routes.push({ handler, method: RequestMethod[method], url, isPublic, admitServices, scopes });
   }
   return routes;
 }
@@ -122,6 +140,7 @@ async function startControllerApp(
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
     SESSION_SECRET: 'controller-spec-session-secret-long-enough-0123456789',
+    API_SERVICE_CLIENTS: SPEC_SERVICE,
   });
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const verifier: Pick<TokenVerifier, 'generation' | 'verified'> & { keys: object } = {
@@ -149,7 +168,7 @@ async function startControllerApp(
       SessionCookie,
       { provide: SessionService, useValue: sessions },
       { provide: TokenVerifier, useValue: verifier },
-      { provide: BearerGate, useValue: { admit: () => undefined, subject: () => undefined } },
+      { provide: BearerGate, useValue: { admit: () => SPEC_PERSON } },
       JwtStrategy,
       { provide: APP_GUARD, useClass: AuthGuard },
       {
@@ -189,6 +208,19 @@ export function describeControllerAuth<T>(
   beforeAll(async () => {
     const { app, config, privateKey } = await startControllerApp(controller, options, reached);
     const inject = app.getHttpAdapter().getInstance();
+    const sign = async (claims: Record<string, unknown>) => {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({
+        iss: config.auth0.issuer,
+        aud: config.auth0.audience,
+        iat: now,
+        exp: now + 600,
+        ...claims,
+      })
+        .setProtectedHeader({ alg: 'RS256', kid: KID, typ: 'JWT' })
+        .sign(privateKey);
+      return { authorization: `Bearer ${token}` };
+    };
     ctx = {
       app,
       config,
@@ -212,22 +244,25 @@ export function describeControllerAuth<T>(
         }
         return { status: res.statusCode, headers: res.headers, body };
       },
-      bearer: async (claims = {}) => {
+      bearer: (claims = {}) => {
         const now = Math.floor(Date.now() / 1000);
-        const token = await new SignJWT({
-          iss: config.auth0.issuer,
+        return sign({
           sub: 'email|controller-spec',
-          aud: config.auth0.audience,
           azp: config.auth0.clientId,
           scope: 'openid email',
-          iat: now,
-          exp: now + 600,
+          // Signed in just now: routes with @RecentSignIn() reach their handler.
+          auth_time: now,
           ...claims,
-        })
-          .setProtectedHeader({ alg: 'RS256', kid: KID, typ: 'JWT' })
-          .sign(privateKey);
-        return { authorization: `Bearer ${token}` };
+        });
       },
+      service: (scopes = [], claims = {}) =>
+        sign({
+          sub: `${SPEC_SERVICE}@clients`,
+          azp: SPEC_SERVICE,
+          gty: 'client-credentials',
+          scope: scopes.join(' '),
+          ...claims,
+        }),
     };
   });
 
@@ -276,6 +311,30 @@ export function describeControllerAuth<T>(
         await context().request(route, await context().bearer());
         expect(reached).toEqual([route.handler]);
       });
+
+      if (!route.admitServices) {
+        it('is for people only: a service token with every scope is 403 people_only', async () => {
+          const res = await context().request(route, await context().service(['openid', 'x:y']));
+          expect(res.status).toBe(403);
+          expect(res.body).toMatchObject({ status: 403, code: 'people_only' });
+          expect(reached).toEqual([]);
+        });
+        return;
+      }
+
+      it('admits services: a service token with its scopes reaches the handler', async () => {
+        await context().request(route, await context().service(route.scopes));
+        expect(reached).toEqual([route.handler]);
+      });
+
+      if (route.scopes.length > 0) {
+        it('a service token without its scopes is 403 insufficient_scope', async () => {
+          const res = await context().request(route, await context().service(['other:scope']));
+          expect(res.status).toBe(403);
+          expect(res.body).toMatchObject({ status: 403, code: 'insufficient_scope' });
+          expect(reached).toEqual([]);
+        });
+      }
     });
   }
 

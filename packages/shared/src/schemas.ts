@@ -141,6 +141,34 @@ export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 export const LiveResponseSchema = z.object({ status: z.literal('ok') });
 export type LiveResponse = z.infer<typeof LiveResponseSchema>;
 
-/** GET /api/greeting, the example guarded module (apps/api/src/example). */
-export const GreetingResponseSchema = z.object({ message: z.string(), userId: z.string() });
+/**
+ * GET /api/greeting, the example guarded module (apps/api/src/example): a person is named by
+ * their Auth0 user id, a service (a client-credentials token) by its client id.
+ */
+export const GreetingResponseSchema = z.union([
+  z.object({ message: z.string(), userId: z.string() }),
+  z.object({ message: z.string(), clientId: z.string() }),
+]);
 export type GreetingResponse = z.infer<typeof GreetingResponseSchema>;
+
+/** POST /api/greeting/orders: the example's state-changing route (fresh eligibility). */
+export const GreetingOrderRequestSchema = z.strictObject({
+  text: z
+    .string({ error: 'text must be a string' })
+    .check(
+      z.trim(),
+      z.minLength(1, 'text is required'),
+      z.maxLength(200, 'text must be at most 200 characters'),
+    ),
+});
+export type GreetingOrderRequest = z.infer<typeof GreetingOrderRequestSchema>;
+
+export const GreetingOrderSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  userId: z.string(),
+  /** When Salesforce last confirmed the person's eligibility: at most seconds before this order. */
+  eligibilityCheckedAt: IsoDateTime,
+  placedAt: IsoDateTime,
+});
+export type GreetingOrder = z.infer<typeof GreetingOrderSchema>;

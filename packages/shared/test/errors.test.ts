@@ -24,6 +24,9 @@ describe('error codes', () => {
       ['session_expired', 401],
       ['not_eligible', 403],
       ['csrf_rejected', 403],
+      ['insufficient_scope', 403],
+      ['people_only', 403],
+      ['reauthentication_required', 401],
       ['upstream_unavailable', 503],
       ['internal', 500],
     ];

@@ -3,7 +3,8 @@
 // profile comes from Auth0's /userinfo (the access token carries no email) and its eligibility
 // from Salesforce, both remembered per subject for that interval. A subject found ineligible
 // is refused with 403 `not_eligible` on every guarded route, not only /api/me. The token needs
-// the `openid email` scopes, or /userinfo has no email to check.
+// the `openid email` scopes, or /userinfo has no email to check. Services (client-credentials
+// tokens) never come here: they are no person Salesforce knows.
 import { Inject, Injectable } from '@nestjs/common';
 import { Auth0Client } from '../auth0/auth0.client.js';
 import { BoundedCache } from '../common/bounded-cache.js';
@@ -12,7 +13,6 @@ import { DomainError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EligibilityService } from '../eligibility/eligibility.service.js';
 import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
-import type { AuthUser } from './auth.types.js';
 
 export interface BearerSubject {
   email: string;
@@ -41,19 +41,23 @@ export class BearerGate {
   }
 
   /**
-   * Resolves when the token's subject may use the API: at once (no promise) when it was
-   * checked within the interval. Throws not_eligible, unauthenticated (no email in the
-   * profile) or upstream_unavailable.
+   * What is known of the token's subject once it may use the API: at once (no promise) when
+   * it was checked within the interval, or within `maxAgeMs` when a route asks for fresher
+   * (@FreshEligibility). Throws not_eligible, unauthenticated (no email in the profile) or
+   * upstream_unavailable.
    */
-  admit(user: AuthUser, token: string): void | Promise<void> {
-    const known = this.subjects.get(user.id);
-    if (known && this.clock.now() - known.checkedAt < this.recheckMs) return allow(known);
-    return this.check(user.id, token).then(allow);
-  }
-
-  /** What was last learned of a subject (for /api/me), if anything. */
-  subject(userId: string): BearerSubject | undefined {
-    return this.subjects.get(userId);
+  admit(
+    userId: string,
+    token: string,
+    maxAgeMs?: number,
+  ): EligibleSubject | Promise<EligibleSubject> {
+    const known = this.subjects.get(userId);
+    if (known) {
+      const age = this.clock.now() - known.checkedAt;
+      if (maxAgeMs === undefined ? age < this.recheckMs : age <= Math.min(maxAgeMs, this.recheckMs))
+        return allow(known);
+    }
+    return this.check(userId, token).then(allow);
   }
 
   private check(userId: string, token: string): Promise<BearerSubject> {
@@ -86,8 +90,12 @@ export class BearerGate {
   }
 }
 
-function allow(subject: BearerSubject): void {
+/** A subject Salesforce says may use the API. */
+export type EligibleSubject = BearerSubject & { eligibility: EligibilityRecord };
+
+function allow(subject: BearerSubject): EligibleSubject {
   if (!subject.eligibility) {
     throw new DomainError('not_eligible', 'This account may no longer sign in.');
   }
+  return subject as EligibleSubject;
 }

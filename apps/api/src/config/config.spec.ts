@@ -188,6 +188,8 @@ describe(loadConfig.name, () => {
       ['OTP_TTL_SECONDS', '0'],
       ['OTP_TTL_SECONDS', '90000'],
       ['OTP_TTL_SECONDS', '3m'],
+      ['API_SERVICE_CLIENTS', 'reporting app'],
+      ['API_SERVICE_CLIENTS', 'ok,bad/id'],
     ])('%s=%j', (name, value) => {
       const problem = expectProblemFor({ [name]: value }, name);
       expect(problem.length).toBeGreaterThan(name.length + 2);
@@ -293,6 +295,25 @@ describe(loadConfig.name, () => {
     const problems = problemsOf({ NODE_ENV: 'production', COOKIE_SECURE: 'false' });
     expect(problems.some((p) => p.startsWith('COOKIE_SECURE:'))).toBe(true);
     expect(problems.some((p) => p.startsWith('SESSION_SECRETS:'))).toBe(true);
+  });
+
+  describe('API_SERVICE_CLIENTS', () => {
+    it('is empty when unset: no service may call', () => {
+      expect([...loadConfig({}).auth0.serviceClients]).toEqual([]);
+    });
+
+    it('reads a comma-separated list of client ids', () => {
+      const config = loadConfig({ API_SERVICE_CLIENTS: ' reporting , billing-job,,' });
+      expect([...config.auth0.serviceClients]).toEqual(['reporting', 'billing-job']);
+    });
+
+    it("refuses the API's own application: its tokens are people's", () => {
+      expectProblemFor({ API_SERVICE_CLIENTS: EMBEDDED.clientId }, 'API_SERVICE_CLIENTS');
+      expectProblemFor(
+        { ...AUTH0, API_SERVICE_CLIENTS: `reporting,${AUTH0.AUTH0_CLIENT_ID}` },
+        'API_SERVICE_CLIENTS',
+      );
+    });
   });
 
   describe('other settings', () => {

@@ -40,6 +40,21 @@ const EnvSchema = z.object({
   AUTH0_AUDIENCE: z.string().min(1).optional(),
   AUTH0_SCOPE: z.string().min(1).default('openid email profile offline_access'),
   AUTH0_TIMEOUT_MS: intFrom(100, 60_000).default(8000),
+  // Applications whose client-credentials tokens may call the routes that admit services;
+  // unset: none. Auth0 client ids, comma-separated.
+  API_SERVICE_CLIENTS: csv
+    .pipe(
+      z.array(
+        z
+          .string()
+          .max(128, 'each client id must be at most 128 characters')
+          .regex(
+            /^[A-Za-z0-9._-]+$/,
+            'each entry must be an Auth0 client id (letters, digits, ".", "_", "-")',
+          ),
+      ),
+    )
+    .default([]),
 
   SALESFORCE_LOGIN_URL: z.url({ protocol: /^https?$/ }).optional(),
   SALESFORCE_CLIENT_ID: z.string().min(1).optional(),
@@ -151,6 +166,11 @@ export interface AppConfig {
      * refresh token revokes all of the person's, so ending one session must not revoke.
      */
     revocationDeletesGrant: boolean;
+    /**
+     * API_SERVICE_CLIENTS: the applications whose client-credentials tokens are services
+     * (`{ kind: 'service' }` principals); empty: no service may call.
+     */
+    serviceClients: ReadonlySet<string>;
   };
   salesforce: {
     loginUrl: string;
@@ -277,6 +297,12 @@ export function loadConfig(rawEnv: Env): AppConfig {
     problems.push(
       `ELIGIBILITY_UNKNOWN_CACHE_SECONDS: must be at least ELIGIBILITY_CACHE_SECONDS (${e.ELIGIBILITY_CACHE_SECONDS}); every cached answer lives that long`,
     );
+  const clientId = auth0Embedded ? EMBEDDED.clientId : e.AUTH0_CLIENT_ID!;
+  // Our own application's tokens are people's: it cannot also be a service.
+  if (e.API_SERVICE_CLIENTS.includes(clientId))
+    problems.push(
+      `API_SERVICE_CLIENTS: must not list the API's own application (${auth0Embedded ? 'the embedded client' : 'AUTH0_CLIENT_ID'}); its tokens are people's`,
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 
   const domain = auth0Embedded ? `localhost:${EMBEDDED.auth0Port}` : e.AUTH0_DOMAIN!;
@@ -290,12 +316,13 @@ export function loadConfig(rawEnv: Env): AppConfig {
       domain,
       issuer: `https://${domain}/`,
       jwksUri: `https://${domain}/.well-known/jwks.json`,
-      clientId: auth0Embedded ? EMBEDDED.clientId : e.AUTH0_CLIENT_ID!,
+      clientId,
       clientSecret: auth0Embedded ? EMBEDDED.clientSecret : e.AUTH0_CLIENT_SECRET!,
       audience: auth0Embedded ? EMBEDDED.audience : e.AUTH0_AUDIENCE!,
       scope: e.AUTH0_SCOPE,
       timeoutMs: e.AUTH0_TIMEOUT_MS,
       revocationDeletesGrant: e.AUTH0_REVOCATION_DELETES_GRANT === 'true',
+      serviceClients: new Set(e.API_SERVICE_CLIENTS),
     },
     salesforce: {
       loginUrl: salesforceEmbedded

@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { MeResponseSchema, type MeResponse } from '@portcullis/shared';
-import type { AuthUser } from '../auth/auth.types.js';
-import { CurrentUser } from '../auth/current-user.decorator.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { PersonPrincipal } from '../auth/principal.js';
 import { ApiContract } from '../ops/openapi.contract.js';
 import { MeService } from './me.service.js';
 
@@ -16,7 +16,7 @@ export class MeController {
     response: MeResponseSchema,
   })
   @Header('Cache-Control', 'no-store')
-  me(@CurrentUser() user: AuthUser): MeResponse {
-    return this.meService.me(user);
+  me(@CurrentPrincipal() person: PersonPrincipal): MeResponse {
+    return this.meService.me(person);
   }
 }

@@ -1,5 +1,6 @@
 // Builds the OpenAPI 3.1 document of the API from the code itself: the routes Nest knows
-// (controller and handler paths, methods, @HttpCode, @Public()) and each route's
+// (controller and handler paths, methods, @HttpCode, @Public(), the route rules of
+// auth/route-rules.ts: who may call, scopes, fresh eligibility, recent sign-in) and each route's
 // @ApiContract, whose schemas are the zod schemas of packages/shared that the handlers
 // validate with, turned into JSON Schema 2020-12 (OpenAPI 3.1's dialect) by zod itself.
 //
@@ -18,7 +19,7 @@ import {
   type ErrorCode,
 } from '@portcullis/shared';
 import { toJSONSchema, type $ZodType } from 'zod/v4/core';
-import { IS_PUBLIC } from '../auth/public.decorator.js';
+import { routeRules, type RouteRules } from '../auth/route-rules.js';
 import {
   API_CONTRACT,
   type ApiContractOptions,
@@ -67,6 +68,48 @@ const GUARDED: readonly ErrorCode[] = [
   'upstream_unavailable',
 ];
 
+/** What the guard answers for the route's rules (route-rules.ts), beyond GUARDED. */
+function ruleErrors(rules: RouteRules): ErrorCode[] {
+  return [
+    ...(rules.admitServices ? [] : (['people_only'] as const)),
+    ...(rules.scopes.length > 0 ? (['insufficient_scope'] as const) : []),
+    ...(rules.recentSignInMs !== undefined ? (['reauthentication_required'] as const) : []),
+  ];
+}
+
+/** The route's rules in words, for the operation's description. */
+function ruleDescription(rules: RouteRules): string {
+  const scopes = rules.scopes.map((s) => `\`${s}\``).join(', ');
+  const lines = [
+    rules.admitServices
+      ? `People, and services (client-credentials tokens of API_SERVICE_CLIENTS)${scopes ? ` holding ${scopes}` : ''}.`
+      : 'People only: a service token is refused with 403 `people_only`.',
+  ];
+  if (rules.freshEligibilityMs !== undefined)
+    lines.push(
+      `Eligibility confirmed by Salesforce within ${rules.freshEligibilityMs / 1000} s, asked again when older (withdrawn: 403 \`not_eligible\`; Salesforce unavailable: 503).`,
+    );
+  if (rules.recentSignInMs !== undefined)
+    lines.push(
+      `Needs a sign-in with a code within ${rules.recentSignInMs / 60_000} minutes (else 401 \`reauthentication_required\`).`,
+    );
+  return lines.join(' ');
+}
+
+/** The `x-portcullis-rules` extension: the rules as data, for tools. */
+function ruleExtension(rules: RouteRules): Record<string, unknown> {
+  return {
+    callers: rules.admitServices ? ['person', 'service'] : ['person'],
+    ...(rules.scopes.length > 0 ? { scopes: rules.scopes } : {}),
+    ...(rules.freshEligibilityMs !== undefined
+      ? { freshEligibilitySeconds: rules.freshEligibilityMs / 1000 }
+      : {}),
+    ...(rules.recentSignInMs !== undefined
+      ? { recentSignInMinutes: rules.recentSignInMs / 60_000 }
+      : {}),
+  };
+}
+
 const METHODS: Partial<Record<RequestMethod, string>> = {
   [RequestMethod.GET]: 'get',
   [RequestMethod.POST]: 'post',
@@ -75,6 +118,9 @@ const METHODS: Partial<Record<RequestMethod, string>> = {
   [RequestMethod.DELETE]: 'delete',
 };
 const METHOD_ORDER = ['get', 'post', 'put', 'patch', 'delete'];
+
+/** Schemes listed only when some operation uses them. */
+const OPTIONAL_SCHEMES = new Set(['metricsToken', 'serviceToken']);
 
 const SECURITY_SCHEMES = {
   sessionCookie: {
@@ -89,7 +135,7 @@ const SECURITY_SCHEMES = {
     scheme: 'bearer',
     bearerFormat: 'JWT',
     description:
-      'An Auth0 access token (RS256) for this API, for non-browser clients; `/api/me` needs the `openid email` scopes.',
+      "A person's Auth0 access token (RS256) for this API, issued to this API's application (`azp` or `client_id`), for non-browser clients; it needs the `openid email` scopes (its subject passes the same Salesforce gate as a session).",
   },
   metricsToken: {
     type: 'http',
@@ -97,6 +143,14 @@ const SECURITY_SCHEMES = {
     description: "The operator's METRICS_TOKEN, for GET /api/metrics only.",
   },
 };
+
+/** Sent as `Authorization: Bearer`, like a person's token; scopes are per operation. */
+const serviceTokenScheme = (scopes: Record<string, string>) => ({
+  type: 'oauth2',
+  description:
+    "An Auth0 client-credentials access token for this API (`POST https://AUTH0_DOMAIN/oauth/token`, `grant_type=client_credentials`, `audience` = AUTH0_AUDIENCE) of an application listed in API_SERVICE_CLIENTS, sent as `Authorization: Bearer`. Accepted only by operations that list this scheme, with the scopes they list (from the token's `scope` or Auth0 RBAC `permissions`; else 403 `insufficient_scope`); anywhere else 403 `people_only`.",
+  flows: { clientCredentials: { tokenUrl: 'https://AUTH0_DOMAIN/oauth/token', scopes } },
+});
 
 /** JSON Schema 2020-12 of a zod schema: what a client sends (`input`) or receives (`output`). */
 export function jsonSchema(schema: $ZodType, io: 'input' | 'output'): JsonSchema {
@@ -139,10 +193,8 @@ function operation(
   const contract = Reflect.getMetadata(API_CONTRACT, route.handler) as
     ApiContractOptions | undefined;
   if (contract?.hidden) return undefined;
-  const isPublic =
-    (Reflect.getMetadata(IS_PUBLIC, route.handler) as boolean | undefined) ??
-    (Reflect.getMetadata(IS_PUBLIC, route.controller) as boolean | undefined) ??
-    false;
+  const rules = routeRules(route.handler, route.controller);
+  const isPublic = rules.isPublic;
   const unsafe = method !== 'get';
   const success =
     (Reflect.getMetadata(HTTP_CODE_METADATA, route.handler) as number | undefined) ??
@@ -174,7 +226,7 @@ function operation(
   const codes = new Set<ErrorCode>([
     ...EVERY_ROUTE,
     ...(unsafe ? UNSAFE_METHOD : []),
-    ...(isPublic ? [] : GUARDED),
+    ...(isPublic ? [] : [...GUARDED, ...ruleErrors(rules)]),
     ...(contract?.errors ?? []),
   ]);
   const byStatus = new Map<number, ErrorCode[]>();
@@ -209,8 +261,18 @@ function operation(
   return {
     operationId: `${route.controller.name.replace(/Controller$/, '')}_${route.handler.name}`,
     ...(contract?.summary ? { summary: contract.summary } : {}),
+    ...(isPublic || contract?.security ? {} : { description: ruleDescription(rules) }),
     tags: [firstPath(Reflect.getMetadata(PATH_METADATA, route.controller)).split('/')[0] || 'ops'],
-    security: contract?.security ?? (isPublic ? [] : [{ sessionCookie: [] }, { bearer: [] }]),
+    security:
+      contract?.security ??
+      (isPublic
+        ? []
+        : [
+            { sessionCookie: [] },
+            { bearer: [] },
+            ...(rules.admitServices ? [{ serviceToken: [...rules.scopes] }] : []),
+          ]),
+    ...(isPublic || contract?.security ? {} : { 'x-portcullis-rules': ruleExtension(rules) }),
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(contract?.body
       ? {
@@ -249,6 +311,16 @@ export function buildOpenApiDocument(
     if (!op) continue;
     (paths[path] ??= {})[verb] = op;
   }
+  // Every scope some operation asks of services, with the operations that ask it.
+  const askedBy = new Map<string, string[]>();
+  for (const [p, item] of Object.entries(paths))
+    for (const [verb, op] of Object.entries(item))
+      for (const requirement of op.security as Record<string, string[]>[])
+        for (const scope of requirement.serviceToken ?? [])
+          askedBy.set(scope, [...(askedBy.get(scope) ?? []), `${verb.toUpperCase()} ${p}`]);
+  const scopes = Object.fromEntries(
+    [...askedBy.keys()].sort().map((s) => [s, `Needed by ${askedBy.get(s)!.sort().join(', ')}.`]),
+  );
   const sorted = Object.fromEntries(
     Object.keys(paths)
       .sort()
@@ -267,7 +339,7 @@ export function buildOpenApiDocument(
       title: 'Portcullis API',
       version: '0.1.0',
       description:
-        'Salesforce-gated passwordless sign-in on Auth0. Every route needs a session cookie or a Bearer token unless its security is empty. Errors are RFC 9457 problem details with a stable `code`; 429 and 503 carry `Retry-After`.',
+        "Salesforce-gated passwordless sign-in on Auth0. Every route needs a session cookie or a person's Bearer token unless its security is empty; a route that also lists `serviceToken` admits services with the scopes it names. Errors are RFC 9457 problem details with a stable `code`; 429 and 503 carry `Retry-After`.",
       license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
     },
     servers: [{ url: '/' }],
@@ -278,11 +350,12 @@ export function buildOpenApiDocument(
         Problem: jsonSchema(ProblemSchema, 'output'),
         ChallengeProblem: jsonSchema(ChallengeProblemSchema, 'output'),
       },
-      // Only the schemes some route uses (metricsToken exists with the metrics route).
+      // Only the schemes some route uses (metricsToken exists with the metrics route,
+      // serviceToken with a route that admits services), the latter with every scope named.
       securitySchemes: Object.fromEntries(
-        Object.entries(SECURITY_SCHEMES).filter(
+        Object.entries({ ...SECURITY_SCHEMES, serviceToken: serviceTokenScheme(scopes) }).filter(
           ([name]) =>
-            name !== 'metricsToken' ||
+            !OPTIONAL_SCHEMES.has(name) ||
             Object.values(sorted).some((item) =>
               Object.values(item).some((op) =>
                 (op.security as Record<string, unknown>[]).some((s) => name in s),

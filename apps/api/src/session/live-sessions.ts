@@ -4,7 +4,7 @@
 // the per-session lock, and the rule that a store failure is a 503. The store is the truth;
 // this cache lets a request on a known session touch nothing else.
 import { Injectable, Logger, Optional } from '@nestjs/common';
-import type { AuthUser } from '../auth/auth.types.js';
+import type { PersonPrincipal } from '../auth/principal.js';
 import { BoundedCache } from '../common/bounded-cache.js';
 import { Clock } from '../common/clock.js';
 import { DomainError } from '../common/domain-error.js';
@@ -31,8 +31,8 @@ export interface LiveSession {
   cookie: string;
   /** Set once the session has ended: any request still holding this object is refused. */
   ended: boolean;
-  /** The principal verified from tokens.at, and the key generation it was verified under. */
-  principal?: { user: AuthUser; generation: number };
+  /** The person verified from tokens.at, and the key generation it was verified under. */
+  principal?: { user: PersonPrincipal; generation: number };
   /** A refresh or eligibility re-check in flight: every request on the session waits for it. */
   pending?: Promise<LiveSession>;
   lastSeenWrittenAt: number;

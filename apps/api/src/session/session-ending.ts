@@ -58,11 +58,15 @@ export class SessionEnding {
     return target;
   }
 
-  /** Ends every session of the person but `keepId`. */
-  async endOthers(userId: string, keepId: string | undefined, meta: RequestMeta): Promise<number> {
+  /** Ends every session of the person but the one whose public handle is `keepHandle`. */
+  async endOthers(
+    userId: string,
+    keepHandle: string | undefined,
+    meta: RequestMeta,
+  ): Promise<number> {
     const records = await this.live.stored(this.store.listByUser(userId));
-    const others = records.filter((r) => r.id !== keepId);
-    return this.endMany(others, 'ended_by_user', meta, { othersRemain: keepId !== undefined });
+    const others = records.filter((r) => r.handle !== keepHandle);
+    return this.endMany(others, 'ended_by_user', meta, { othersRemain: keepHandle !== undefined });
   }
 
   /** Ends every session of the person (eligibility withdrawn, the operator command). */

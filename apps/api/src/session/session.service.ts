@@ -8,6 +8,7 @@ import type { MeResponse, SessionSummary } from '@portcullis/shared';
 import { AuditService, type RequestMeta } from '../audit/audit.service.js';
 import type { Auth0Tokens } from '../auth0/auth0.client.js';
 import { Clock } from '../common/clock.js';
+import type { SessionView } from '../auth/principal.js';
 import { DomainError } from '../common/domain-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { EligibilityRecord } from '../eligibility/eligibility.types.js';
@@ -188,6 +189,31 @@ export class SessionService {
   }
 
   /**
+   * The session with its eligibility confirmed by Salesforce within `maxAgeMs`
+   * (@FreshEligibility): an older answer is asked again, as the session's one pending
+   * operation. Withdrawn: every session of the person ends and this rejects with
+   * not_eligible; Salesforce unable to answer: upstream_unavailable (fails closed).
+   */
+  async eligibleWithin(
+    live: LiveSession,
+    maxAgeMs: number,
+    meta: RequestMeta,
+  ): Promise<LiveSession> {
+    const oldest = this.clock.now() - maxAgeMs;
+    // Another operation may be pending (a refresh re-checks too; a re-read does not): wait
+    // for it, then ask if the answer is still too old.
+    for (let turn = 0; turn < 3; turn++) {
+      if (live.ended) throw ended();
+      if (live.record.eligibilityCheckedAt >= oldest) return live;
+      live = await this.refresher.recheck(live, meta);
+    }
+    if (live.record.eligibilityCheckedAt >= oldest) return live;
+    throw new DomainError('upstream_unavailable', 'Eligibility could not be confirmed. Try again.', {
+      retryAfterSeconds: 2,
+    });
+  }
+
+  /**
    * Refreshes the session's tokens now (and re-checks eligibility first). Every request on
    * the session that arrives meanwhile waits for this one result; with `since`, a refresh
    * that completed after that time is taken as this one.
@@ -241,18 +267,21 @@ export class SessionService {
     };
   }
 
-  /** The person's sessions, newest first, the current one marked. */
-  async list(userId: string, current: LiveSession | undefined): Promise<SessionSummary[]> {
+  /** The person's sessions, newest first, the current one (by its handle) marked. */
+  async list(userId: string, current: SessionView | undefined): Promise<SessionSummary[]> {
     const records = await this.live.stored(this.store.listByUser(userId));
     return records.map((r) => {
-      const mine = current?.record.id === r.id ? current.record : r;
+      // This process's copy of the current session may be newer than the store's.
+      const mine = current?.id === r.handle ? current : undefined;
       return {
         id: r.handle,
         createdAt: new Date(r.createdAt).toISOString(),
-        lastSeenAt: new Date(Math.max(r.lastSeenAt, mine.lastSeenAt)).toISOString(),
-        expiresAt: new Date(Math.min(mine.idleExpiresAt, r.absoluteExpiresAt)).toISOString(),
+        lastSeenAt: new Date(Math.max(r.lastSeenAt, mine?.lastSeenAt ?? 0)).toISOString(),
+        expiresAt: new Date(
+          Math.min(mine?.expiresAt ?? r.idleExpiresAt, r.absoluteExpiresAt),
+        ).toISOString(),
         device: r.device,
-        current: current?.record.id === r.id,
+        current: mine !== undefined,
       };
     });
   }
@@ -262,9 +291,9 @@ export class SessionService {
     return this.ending.endByHandle(userId, handle, meta);
   }
 
-  /** Ends every session of the person but `keepId`. */
-  endOthers(userId: string, keepId: string | undefined, meta: RequestMeta): Promise<number> {
-    return this.ending.endOthers(userId, keepId, meta);
+  /** Ends every session of the person but the one whose handle is `keepHandle`. */
+  endOthers(userId: string, keepHandle: string | undefined, meta: RequestMeta): Promise<number> {
+    return this.ending.endOthers(userId, keepHandle, meta);
   }
 
   /** Ends every session of the person (eligibility withdrawn, the operator command). */

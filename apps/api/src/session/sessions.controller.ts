@@ -1,8 +1,9 @@
 import { Controller, Delete, Get, Header, HttpCode, Param, Req, Res } from '@nestjs/common';
 import { SessionsResponseSchema, type SessionsResponse } from '@portcullis/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthUser } from '../auth/auth.types.js';
-import { CurrentUser } from '../auth/current-user.decorator.js';
+import { CurrentPrincipal } from '../auth/current-principal.decorator.js';
+import type { PersonPrincipal } from '../auth/principal.js';
+import { RecentSignIn } from '../auth/route-rules.js';
 import { DomainError } from '../common/domain-error.js';
 import { ApiContract } from '../ops/openapi.contract.js';
 import { SessionCookie } from './session-cookie.js';
@@ -10,6 +11,12 @@ import { SessionService } from './session.service.js';
 
 /** Handles are 22 base64url characters; anything else cannot name a session. */
 const HANDLE = /^[A-Za-z0-9_-]{22}$/;
+
+/**
+ * Signing out of every other session needs a sign-in this recent: a copied cookie must not
+ * be able to lock its owner out of their own account.
+ */
+export const END_OTHERS_SIGN_IN_MINUTES = 10;
 
 /** The signed-in person's sessions: see them, end one, end all the others. */
 @Controller('sessions')
@@ -25,8 +32,8 @@ export class SessionsController {
     response: SessionsResponseSchema,
   })
   @Header('Cache-Control', 'no-store')
-  async list(@CurrentUser() user: AuthUser): Promise<SessionsResponse> {
-    return { sessions: await this.sessions.list(user.id, user.session) };
+  async list(@CurrentPrincipal() person: PersonPrincipal): Promise<SessionsResponse> {
+    return { sessions: await this.sessions.list(person.id, person.session) };
   }
 
   /** Ends one of the caller's sessions. Someone else's id is answered like an unknown one. */
@@ -37,25 +44,31 @@ export class SessionsController {
     errors: ['not_found'],
   })
   async endOne(
-    @CurrentUser() user: AuthUser,
+    @CurrentPrincipal() person: PersonPrincipal,
     @Param('id') handle: string,
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<void> {
     if (!HANDLE.test(handle)) throw new DomainError('not_found', 'There is no such session.');
-    const ended = await this.sessions.endByHandle(user.id, handle, {
+    const ended = await this.sessions.endByHandle(person.id, handle, {
       ip: req.ip,
       requestId: req.id,
     });
-    if (ended.id === user.session?.record.id) this.cookie.clear(reply);
+    if (ended.handle === person.session?.id) this.cookie.clear(reply);
   }
 
   /** Ends every session of the caller except the one making the request. */
   @Delete()
   @HttpCode(204)
-  @ApiContract({ summary: 'Ends every session of the caller except the current one.' })
-  async endOthers(@CurrentUser() user: AuthUser, @Req() req: FastifyRequest): Promise<void> {
-    await this.sessions.endOthers(user.id, user.session?.record.id, {
+  @RecentSignIn(END_OTHERS_SIGN_IN_MINUTES)
+  @ApiContract({
+    summary: `Ends every session of the caller except the current one (needs a sign-in within ${END_OTHERS_SIGN_IN_MINUTES} minutes).`,
+  })
+  async endOthers(
+    @CurrentPrincipal() person: PersonPrincipal,
+    @Req() req: FastifyRequest,
+  ): Promise<void> {
+    await this.sessions.endOthers(person.id, person.session?.id, {
       ip: req.ip,
       requestId: req.id,
     });

@@ -79,6 +79,10 @@ function sentence(code: ClientErrorCode, activity: Activity, retryAfterSeconds?:
     case 'not_found':
       // The only ids the SPA sends come from the sessions list: that one has ended since.
       return activity === 'end-session' ? 'That session has already ended.' : failed(activity);
+    case 'reauthentication_required':
+      return 'Confirm it is you: sign in again with a new code, then try again.';
+    case 'insufficient_scope':
+    case 'people_only':
     case 'unsupported_media_type':
     case 'payload_too_large':
     case 'method_not_allowed':
