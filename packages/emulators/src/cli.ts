@@ -39,6 +39,8 @@ TLS certificate      ${certPath}
 
 One-time codes are printed here as "[auth0-emulator] code for <email>: <code>", and listed at
   ${auth0.url}/__emulator/outbox?email=ada.lovelace@example.com
+Client credentials (a service calling the API): portcullis-service / portcullis-service-secret,
+  scope greeting:read (the API admits it with API_SERVICE_CLIENTS=portcullis-service).
 Seeded contacts: ada.lovelace@example.com and grace.hopper@example.com may sign in;
 charles.babbage@example.com is known but not eligible; any other address is unknown.
 Ctrl-C stops both.`);

@@ -4,6 +4,9 @@ export type { LoggedRequest } from './core/request-log.js';
 export {
   startAuth0Emulator,
   AUTH0_EMULATOR_DEFAULTS,
+  SERVICE_APPLICATION,
+  type ApplicationInfo,
+  type ApplicationSpec,
   type Auth0Emulator,
   type Auth0EmulatorOptions,
   type Auth0Settings,

@@ -11,7 +11,11 @@ import {
 } from 'auth0/legacy';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { beforeEach, describe, expect, test } from 'vitest';
-import type { Auth0Emulator } from '../src/auth0/emulator.js';
+import {
+  PASSWORDLESS_OTP_GRANT,
+  SERVICE_APPLICATION,
+  type Auth0Emulator,
+} from '../src/auth0/emulator.js';
 import { passwordlessStart, useAuth0Emulator } from './helpers.js';
 
 const ADA = 'ada.lovelace@example.com';
@@ -814,3 +818,203 @@ describe('fault injection', () => {
     ]);
   });
 });
+
+describe('client credentials (https://auth0.com/docs/get-started/authentication-and-authorization-flow/client-credentials-flow)', () => {
+  const service = (
+    clientId: string = SERVICE_APPLICATION.clientId,
+    clientSecret: string = SERVICE_APPLICATION.clientSecret,
+  ) => new AuthenticationClient({ domain: emulator.domain, clientId, clientSecret });
+
+  /** A raw client-credentials request, for what the SDK's method does not send (scope). */
+  const grant = async (fields: Record<string, string>) => {
+    const res = await fetch(`${emulator.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', ...fields }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  test('the seeded service application gets an access token for the API with its scope greeting:read: sub <client id>@clients, azp, gty, no ID or refresh token', async () => {
+    const { data } = await service().oauth.clientCredentialsGrant({ audience: emulator.audience });
+    expect(data).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 86_400,
+      scope: 'greeting:read',
+    });
+    expect(data).not.toHaveProperty('id_token');
+    expect(data).not.toHaveProperty('refresh_token');
+    const { payload, protectedHeader } = await verify(data.access_token);
+    expect(protectedHeader).toMatchObject({ alg: 'RS256', typ: 'JWT', kid: emulator.signingKid() });
+    expect(payload).toMatchObject({
+      iss: emulator.issuer,
+      sub: `${SERVICE_APPLICATION.clientId}@clients`,
+      aud: emulator.audience,
+      azp: SERVICE_APPLICATION.clientId,
+      scope: 'greeting:read',
+      gty: 'client-credentials',
+    });
+    expect(payload.exp! - payload.iat!).toBe(86_400);
+  });
+
+  test('with the RFC 9068 profile the service token names the application in client_id, typed at+jwt', async () => {
+    emulator.configure({ rfc9068AccessTokens: true });
+    const { data } = await service().oauth.clientCredentialsGrant({ audience: emulator.audience });
+    const { payload, protectedHeader } = await verify(data.access_token);
+    expect(protectedHeader.typ).toBe('at+jwt');
+    expect(payload.client_id).toBe(SERVICE_APPLICATION.clientId);
+    expect(payload).not.toHaveProperty('azp');
+  });
+
+  test('a scope narrows the grant; a scope the application was not granted: 403 access_denied "Client has not been granted scopes: …"', async () => {
+    const app = emulator.createApplication({ scopes: ['a:read', 'a:write'] });
+    const narrow = await grant({
+      ...credentials(app),
+      audience: emulator.audience,
+      scope: 'a:read',
+    });
+    expect(narrow.status).toBe(200);
+    expect(narrow.body.scope).toBe('a:read');
+    const all = await grant({ ...credentials(app), audience: emulator.audience });
+    expect(all.body.scope).toBe('a:read a:write');
+    const refused = await grant({
+      ...credentials(app),
+      audience: emulator.audience,
+      scope: 'a:read b:admin',
+    });
+    expect(refused).toEqual({
+      status: 403,
+      body: {
+        error: 'access_denied',
+        error_description: 'Client has not been granted scopes: b:admin',
+      },
+    });
+  });
+
+  test('an application without scopes gets a token without a scope claim', async () => {
+    const app = emulator.createApplication({ scopes: [] });
+    const res = await grant({ ...credentials(app), audience: emulator.audience });
+    expect(res.status).toBe(200);
+    expect(res.body).not.toHaveProperty('scope');
+    expect(decodeJwt(res.body.access_token as string)).not.toHaveProperty('scope');
+  });
+
+  test('no audience, or one the tenant does not know: 403 access_denied', async () => {
+    const creds = credentials(SERVICE_APPLICATION);
+    expect(await grant(creds)).toEqual({
+      status: 403,
+      body: {
+        error: 'access_denied',
+        error_description:
+          'No audience parameter was provided, and no default audience has been configured',
+      },
+    });
+    const other = await grant({ ...creds, audience: 'https://other.api.test' });
+    expect([other.status, other.body.error_description]).toEqual([
+      403,
+      'Service not found: https://other.api.test',
+    ]);
+  });
+
+  test("the people's application has no client-credentials grant, and the service no passwordless grant: 403 unauthorized_client (auth0.com/docs/get-started/applications/application-grant-types)", async () => {
+    const people = await authError(
+      auth0.oauth.clientCredentialsGrant({ audience: emulator.audience }),
+    );
+    expect(refusal(people)).toEqual([
+      403,
+      'unauthorized_client',
+      "Grant type 'client_credentials' not allowed for the client.",
+    ]);
+    const code = await sendCode();
+    const res = await fetch(`${emulator.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        ...credentials(SERVICE_APPLICATION),
+        grant_type: PASSWORDLESS_OTP_GRANT,
+        realm: 'email',
+        username: ADA,
+        otp: code,
+        audience: emulator.audience,
+      }),
+    });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: string }).error).toBe('unauthorized_client');
+    // The code was not spent on the refused grant.
+    await loginWith(code);
+  });
+
+  test('a wrong secret: 401 access_denied "Unauthorized"', async () => {
+    const err = await authError(
+      service(SERVICE_APPLICATION.clientId, 'wrong-secret').oauth.clientCredentialsGrant({
+        audience: emulator.audience,
+      }),
+    );
+    expect(refusal(err)).toEqual([401, 'access_denied', 'Unauthorized']);
+  });
+
+  test('POST /__emulator/applications creates an application (201 { id, clientSecret }) the SDK can use; GET lists them without secrets; reset forgets it, the seeded ones stay', async () => {
+    const res = await fetch(`${emulator.url}/__emulator/applications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: 'reporting', scopes: ['greeting:read', 'reports:read'] }),
+    });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as { id: string; clientSecret: string };
+    expect(created.id).toBe('reporting');
+    const { data } = await service(created.id, created.clientSecret).oauth.clientCredentialsGrant({
+      audience: emulator.audience,
+    });
+    expect(decodeJwt(data.access_token)).toMatchObject({
+      sub: 'reporting@clients',
+      azp: 'reporting',
+      scope: 'greeting:read reports:read',
+    });
+
+    const again = await fetch(`${emulator.url}/__emulator/applications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: 'reporting', scopes: [] }),
+    });
+    expect(again.status).toBe(409);
+    for (const bad of [
+      {},
+      { scopes: 'greeting:read' },
+      { scopes: ['two words'] },
+      { scopes: [], extra: 1 },
+    ]) {
+      const refused = await fetch(`${emulator.url}/__emulator/applications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(bad),
+      });
+      expect(refused.status).toBe(400);
+    }
+
+    const listed = (await (await fetch(`${emulator.url}/__emulator/applications`)).json()) as {
+      applications: Array<Record<string, unknown>>;
+    };
+    expect(listed.applications.map((a) => a.clientId)).toEqual([
+      emulator.clientId,
+      SERVICE_APPLICATION.clientId,
+      'reporting',
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(created.clientSecret);
+
+    emulator.reset();
+    expect(emulator.applications().map((a) => a.clientId)).toEqual([
+      emulator.clientId,
+      SERVICE_APPLICATION.clientId,
+    ]);
+    const gone = await authError(
+      service(created.id, created.clientSecret).oauth.clientCredentialsGrant({
+        audience: emulator.audience,
+      }),
+    );
+    expect(gone.statusCode).toBe(401);
+  });
+});
+
+function credentials(app: { clientId: string; clientSecret: string }) {
+  return { client_id: app.clientId, client_secret: app.clientSecret };
+}

@@ -262,7 +262,7 @@ describe('POST /oauth/token parameters', () => {
   });
 
   test('an unknown grant: 403 unsupported_grant_type "Unsupported grant type: X"', async () => {
-    for (const grant of ['password', 'client_credentials', 'authorization_code']) {
+    for (const grant of ['password', 'authorization_code']) {
       expectError(
         await call('/oauth/token', { form: { ...creds(), grant_type: grant } }),
         403,

@@ -20,6 +20,7 @@ const SETTING_NAMES = [
   'refreshReuseIntervalSeconds',
   'revocationDeletesGrant',
   'allowOfflineAccess',
+  'rfc9068AccessTokens',
 ] as const satisfies ReadonlyArray<keyof Auth0Settings>;
 const DEFAULT_SETTINGS: Partial<Auth0Settings> = Object.fromEntries(
   SETTING_NAMES.map((name) => [name, AUTH0_EMULATOR_DEFAULTS[name]]),

@@ -1,12 +1,34 @@
 // The Auth0 emulator's own `/__emulator/*` controls (faults, requests and reset are the core's).
 // Responses follow the convention in ../core/controls.ts.
-import { ControlError, answer, readControlBody, valid, type RouteTable } from '../core/index.js';
+import {
+  ControlError,
+  answer,
+  readControlBody,
+  sendJson,
+  valid,
+  type RouteTable,
+} from '../core/index.js';
+import { parseApplication } from './applications.js';
 import type { Auth0Tenant } from './context.js';
 import { parseSettings, parseUserPatch } from './settings.js';
 
 export function auth0Controls(controls: RouteTable, tenant: Auth0Tenant): void {
-  const { store, keys, settings } = tenant;
+  const { store, keys, settings, applications } = tenant;
   controls
+    // The tenant's applications (never their secrets): `{ applications: [...] }`.
+    .on('GET', '/__emulator/applications', ({ res }) =>
+      answer(res, { applications: applications.list() }),
+    )
+    // A Machine-to-Machine application with a client grant for the tenant's API:
+    // `{ scopes, clientId?, clientSecret?, name? }` -> 201 `{ id, clientSecret }` (id is the
+    // client id; both generated when not given). reset() forgets it.
+    .on('POST', '/__emulator/applications', async ({ req, res }) => {
+      const spec = valid(parseApplication(await readControlBody(req)));
+      if (spec.clientId !== undefined && applications.get(spec.clientId))
+        throw new ControlError(409, `an application ${spec.clientId} exists already`);
+      const app = applications.create(spec);
+      sendJson(res, 201, { id: app.clientId, clientSecret: app.clientSecret });
+    })
     // Sent codes, newest first: `{ messages: [{ to, code, sentAt }] }`; `?email=` filters.
     .on('GET', '/__emulator/outbox', ({ res, query }) => {
       const email = query.get('email') ?? undefined;

@@ -5,7 +5,8 @@
 // one file per endpoint family:
 //
 //   POST /passwordless/start                  passwordless-start.ts
-//   POST /oauth/token                         token-grants.ts (tokens.ts: what is issued)
+//   POST /oauth/token                         token-grants.ts (tokens.ts: what is issued;
+//                                             applications.ts: who may ask for what)
 //   POST /oauth/revoke                        revoke.ts
 //   GET  /userinfo                            userinfo.ts
 //   GET  /.well-known/{jwks.json,openid-configuration}   discovery.ts
@@ -24,6 +25,13 @@ import {
   type LoggedRequest,
 } from '../core/index.js';
 import { ensureDevCertificate } from '../tls.js';
+import {
+  Applications,
+  SERVICE_APPLICATION,
+  parseApplication,
+  type ApplicationInfo,
+  type ApplicationSpec,
+} from './applications.js';
 import type { Auth0Tenant } from './context.js';
 import { auth0Controls } from './controls.js';
 import { discoveryRoutes } from './discovery.js';
@@ -33,10 +41,18 @@ import { passwordlessStartRoutes } from './passwordless-start.js';
 import { revokeRoutes } from './revoke.js';
 import { parseSettings, parseUserPatch, type UserPatch } from './settings.js';
 import { Auth0Store, type Auth0Settings, type OutboxMessage } from './store.js';
-import { tokenRoutes } from './token-grants.js';
+import { PASSWORDLESS_OTP_GRANT, tokenRoutes } from './token-grants.js';
 import { userinfoRoutes } from './userinfo.js';
 
-export type { Auth0Settings, OutboxMessage, PublicJwk, UserPatch };
+export type {
+  ApplicationInfo,
+  ApplicationSpec,
+  Auth0Settings,
+  OutboxMessage,
+  PublicJwk,
+  UserPatch,
+};
+export { SERVICE_APPLICATION, parseApplication } from './applications.js';
 export { PASSWORDLESS_OTP_GRANT } from './token-grants.js';
 export { parseSettings, parseUserPatch, plausibleEmail } from './settings.js';
 
@@ -54,6 +70,9 @@ export const AUTH0_EMULATOR_DEFAULTS = {
   revocationDeletesGrant: false,
   allowOfflineAccess: true,
   rfc9068AccessTokens: false,
+  /** The seeded Machine-to-Machine application (client credentials, scope greeting:read). */
+  serviceClientId: SERVICE_APPLICATION.clientId,
+  serviceClientSecret: SERVICE_APPLICATION.clientSecret,
 } as const;
 
 export interface Auth0EmulatorOptions {
@@ -106,8 +125,18 @@ export interface Auth0Emulator {
   requests(): LoggedRequest[];
   setFaults(spec: FaultSpec): void;
   clearFaults(): void;
-  /** Forgets users, codes, refresh tokens, the outbox, faults and the request log (keys and settings stay). */
+  /**
+   * Forgets users, codes, refresh tokens, the outbox, faults, the request log and the
+   * applications createApplication() made (keys, settings and the seeded applications stay).
+   */
   reset(): void;
+  /**
+   * A Machine-to-Machine application with the client-credentials grant and a client grant
+   * for the tenant's API with `scopes`, as `POST /__emulator/applications` makes one.
+   */
+  createApplication(spec: ApplicationSpec): { clientId: string; clientSecret: string };
+  /** The tenant's applications (without secrets). */
+  applications(): ApplicationInfo[];
   /**
    * Promotes the already-published next key to signing key and publishes a new next key; the
    * keys that signed before stay in the JWKS unless `retirePrevious`. Returns the new signing kid.
@@ -165,10 +194,29 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
   const log = opts.log ?? ((line: string) => console.log(line));
   // Filled in once listening; handlers only run after that.
   let issuer = '';
+  const clientId = opts.clientId ?? d.clientId;
+  const clientSecret = opts.clientSecret ?? d.clientSecret;
+  const applications = new Applications([
+    {
+      clientId,
+      clientSecret,
+      name: 'Portcullis (Regular Web Application)',
+      grantTypes: [PASSWORDLESS_OTP_GRANT, 'refresh_token'],
+      scopes: undefined,
+      seeded: true,
+    },
+    {
+      ...SERVICE_APPLICATION,
+      grantTypes: ['client_credentials'],
+      scopes: [...SERVICE_APPLICATION.scopes],
+      seeded: true,
+    },
+  ]);
   const tenant: Auth0Tenant = {
-    clientId: opts.clientId ?? d.clientId,
-    clientSecret: opts.clientSecret ?? d.clientSecret,
+    clientId,
+    clientSecret,
     audience: opts.audience ?? d.audience,
+    applications,
     settings,
     store: new Auth0Store(now, settings),
     keys: new KeyRing(),
@@ -193,7 +241,10 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     now,
     service,
     controls,
-    resetState: () => tenant.store.reset(),
+    resetState: () => {
+      tenant.store.reset();
+      applications.reset();
+    },
     answerFault: ({ res }, status, spec) => sendAuth0Error(res, faultError(status, now(), spec)),
     notFound: (ctx) => refuse(ctx, new Auth0Error(404, 'not_found', 'Not Found')),
     methodNotAllowed: ({ res }, allow) =>
@@ -254,5 +305,10 @@ export async function startAuth0Emulator(opts: Auth0EmulatorOptions = {}): Promi
     },
     settings: () => ({ ...settings }),
     ensureUser: (email) => tenant.store.ensureUser(email).user_id,
+    createApplication: (spec) => {
+      const app = applications.create(checked(parseApplication({ ...spec })));
+      return { clientId: app.clientId, clientSecret: app.clientSecret };
+    },
+    applications: () => applications.list(),
   };
 }

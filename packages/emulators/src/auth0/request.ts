@@ -9,6 +9,7 @@ import {
   type Fields,
   type Req,
 } from '../core/index.js';
+import type { Application, Applications } from './applications.js';
 import { Auth0Error } from './errors.js';
 
 /**
@@ -39,19 +40,8 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/**
- * Client authentication for a confidential (Regular Web) application: `client_secret_post`
- * (what the SDK sends) or `client_secret_basic`. A wrong or missing secret, or an unknown
- * client, is 401 `access_denied` "Unauthorized". Returns the client id.
- * Source: https://auth0.com/docs/api/authentication#standard-error-responses and
- * https://auth0.com/docs/troubleshoot/product-lifecycle/past-migrations/migrate-to-passwordless
- * (/passwordless/start requires the client secret from Regular Web Applications).
- */
-export function authenticateClient(
-  tenant: { clientId: string; clientSecret: string },
-  req: Req,
-  fields: Fields,
-): string {
+/** The client id and secret a request presents: in the body, or HTTP Basic. */
+function presented(req: Req, fields: Fields): { id?: string; secret?: string } {
   let id = str(fields, 'client_id');
   let secret = str(fields, 'client_secret');
   const authz = req.headers.authorization;
@@ -67,10 +57,44 @@ export function authenticateClient(
       }
     }
   }
+  return { id, secret };
+}
+
+const unauthorized = () => new Auth0Error(401, 'access_denied', 'Unauthorized');
+
+/**
+ * Client authentication for a confidential (Regular Web) application: `client_secret_post`
+ * (what the SDK sends) or `client_secret_basic`. A wrong or missing secret, or an unknown
+ * client, is 401 `access_denied` "Unauthorized". Returns the client id.
+ * Source: https://auth0.com/docs/api/authentication#standard-error-responses and
+ * https://auth0.com/docs/troubleshoot/product-lifecycle/past-migrations/migrate-to-passwordless
+ * (/passwordless/start requires the client secret from Regular Web Applications).
+ */
+export function authenticateClient(
+  tenant: { clientId: string; clientSecret: string },
+  req: Req,
+  fields: Fields,
+): string {
+  const { id, secret } = presented(req, fields);
   if (!id || id !== tenant.clientId || !secret || !sameSecret(secret, tenant.clientSecret)) {
-    throw new Auth0Error(401, 'access_denied', 'Unauthorized');
+    throw unauthorized();
   }
   return id;
+}
+
+/**
+ * The same client authentication at the token endpoint, for any application of the tenant
+ * (the Regular Web Application, or a Machine-to-Machine one using client credentials).
+ */
+export function authenticateApplication(
+  applications: Applications,
+  req: Req,
+  fields: Fields,
+): Application {
+  const { id, secret } = presented(req, fields);
+  const app = id ? applications.get(id) : undefined;
+  if (!app || !secret || !sameSecret(secret, app.clientSecret)) throw unauthorized();
+  return app;
 }
 
 /** A required /oauth parameter: missing or empty is 400 `invalid_request` (RFC 6749 §5.2). */

@@ -1,9 +1,11 @@
-// POST /oauth/token: the passwordless OTP grant and the refresh-token grant (with rotation).
+// POST /oauth/token: the passwordless OTP grant, the refresh-token grant (with rotation) and
+// the client-credentials grant (Machine-to-Machine applications calling the API as themselves).
 import { sendJson, type RouteTable } from '../core/index.js';
+import { CLIENT_CREDENTIALS_GRANT, type Application } from './applications.js';
 import type { Auth0Tenant } from './context.js';
 import { Auth0Error, blockedUser } from './errors.js';
-import { authenticateClient, optional, readBody, required, scopes } from './request.js';
-import { tokenResponse } from './tokens.js';
+import { authenticateApplication, optional, readBody, required, scopes } from './request.js';
+import { serviceTokenResponse, tokenResponse } from './tokens.js';
 import type { Fields } from '../core/index.js';
 
 /** The grant type of the passwordless OTP flow (https://auth0.com/docs/api/authentication/passwordless/authenticate-user). */
@@ -13,24 +15,84 @@ type Grant = (tenant: Auth0Tenant, fields: Fields, client: string) => Record<str
 
 /**
  * POST /oauth/token, form or JSON (https://auth0.com/docs/api/authentication). A missing
- * `grant_type` is 400 `invalid_request`; client authentication comes next (401); a grant the
- * tenant does not support is 403 `unsupported_grant_type` "Unsupported grant type: X"
- * (RFC 6749 §5.2 code; Auth0 answers token-endpoint grant errors with 403).
+ * `grant_type` is 400 `invalid_request`; client authentication comes next (401, for any
+ * application of the tenant); a grant the tenant does not support is 403
+ * `unsupported_grant_type` "Unsupported grant type: X" (RFC 6749 §5.2 code; Auth0 answers
+ * token-endpoint grant errors with 403); a grant type the application does not have enabled
+ * is 403 `unauthorized_client` "Grant type 'X' not allowed for the client." (RFC 6749 §5.2;
+ * https://auth0.com/docs/get-started/applications/application-grant-types).
  */
 export function tokenRoutes(routes: RouteTable, tenant: Auth0Tenant): void {
   const grants: Record<string, Grant> = {
     [PASSWORDLESS_OTP_GRANT]: otpGrant,
     refresh_token: refreshGrant,
+    [CLIENT_CREDENTIALS_GRANT]: clientCredentialsGrant,
   };
   routes.on('POST', '/oauth/token', async ({ req, res }) => {
     const fields = await readBody(req, 'invalid_request');
     const grantType = required(fields, 'grant_type');
-    const client = authenticateClient(tenant, req, fields);
+    const app = authenticateApplication(tenant.applications, req, fields);
     const grant = Object.hasOwn(grants, grantType) ? grants[grantType] : undefined;
     if (!grant)
       throw new Auth0Error(403, 'unsupported_grant_type', `Unsupported grant type: ${grantType}`);
-    sendJson(res, 200, grant(tenant, fields, client), { pragma: 'no-cache' });
+    if (!app.grantTypes.includes(grantType))
+      throw new Auth0Error(
+        403,
+        'unauthorized_client',
+        `Grant type '${grantType}' not allowed for the client.`,
+      );
+    sendJson(res, 200, grant(tenant, fields, app.clientId), { pragma: 'no-cache' });
   });
+}
+
+/**
+ * `grant_type=client_credentials`: a Machine-to-Machine application's token for an API it
+ * has a client grant for. `audience` names the API (the emulator's tenant has no default
+ * audience: without one, 403 `access_denied`); `scope`, when sent, must be within the
+ * grant's scopes (else 403 `access_denied` "Client has not been granted scopes: …"), and
+ * without it every granted scope is given. The access token: `sub` `<client id>@clients`,
+ * `aud` the API alone, `gty: client-credentials`, `scope`, and `azp` (or `client_id` and
+ * `typ: at+jwt` in the RFC 9068 profile). No ID token, no refresh token.
+ * Sources: https://auth0.com/docs/get-started/authentication-and-authorization-flow/client-credentials-flow/call-your-api-using-the-client-credentials-flow,
+ * https://auth0.com/docs/secure/tokens/access-tokens/access-token-profiles, and the errors
+ * Auth0 answers for a missing client grant or ungranted scopes (auth0.com/docs/troubleshoot,
+ * "Client is not authorized to access").
+ */
+function clientCredentialsGrant(
+  tenant: Auth0Tenant,
+  fields: Fields,
+  client: string,
+): Record<string, unknown> {
+  const app = tenant.applications.get(client) as Application;
+  const audience = optional(fields, 'audience');
+  if (audience === undefined)
+    throw new Auth0Error(
+      403,
+      'access_denied',
+      'No audience parameter was provided, and no default audience has been configured',
+    );
+  if (audience !== tenant.audience)
+    throw new Auth0Error(403, 'access_denied', `Service not found: ${audience}`);
+  if (!app.scopes)
+    throw new Auth0Error(
+      403,
+      'access_denied',
+      `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
+    );
+  const requested = optional(fields, 'scope');
+  let granted = [...app.scopes];
+  if (requested !== undefined) {
+    const asked = scopes(requested);
+    const refused = asked.filter((s) => !app.scopes!.includes(s));
+    if (refused.length)
+      throw new Auth0Error(
+        403,
+        'access_denied',
+        `Client has not been granted scopes: ${refused.join(' ')}`,
+      );
+    granted = asked;
+  }
+  return serviceTokenResponse(tenant, { clientId: client, audience, scope: granted });
 }
 
 /**

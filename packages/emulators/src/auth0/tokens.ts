@@ -90,3 +90,39 @@ export function tokenResponse(tenant: Auth0Tenant, args: TokenArgs): Record<stri
   out.token_type = 'Bearer';
   return out;
 }
+
+/**
+ * The client-credentials token response: `{ access_token, scope?, expires_in, token_type }`.
+ * The access token names the application as its subject (`<client id>@clients`) and, like
+ * people's tokens, in `azp` or, in the RFC 9068 profile, `client_id` (with `typ: at+jwt`).
+ * Source: https://auth0.com/docs/get-started/authentication-and-authorization-flow/client-credentials-flow,
+ * https://auth0.com/docs/secure/tokens/access-tokens/access-token-profiles, RFC 9068 §2.2.
+ */
+export function serviceTokenResponse(
+  tenant: Auth0Tenant,
+  args: { clientId: string; audience: string; scope: string[] },
+): Record<string, unknown> {
+  const { keys, settings } = tenant;
+  const iat = Math.floor(tenant.now() / 1000);
+  const scope = args.scope.join(' ');
+  const rfc9068 = settings.rfc9068AccessTokens;
+  const accessToken = keys.sign(
+    {
+      iss: tenant.issuer(),
+      sub: `${args.clientId}@clients`,
+      aud: args.audience,
+      iat,
+      exp: iat + settings.accessTokenTtlSeconds,
+      ...(scope ? { scope } : {}),
+      gty: 'client-credentials',
+      ...(rfc9068 ? { client_id: args.clientId } : { azp: args.clientId }),
+    },
+    rfc9068 ? 'at+jwt' : 'JWT',
+  );
+  return {
+    access_token: accessToken,
+    ...(scope ? { scope } : {}),
+    expires_in: settings.accessTokenTtlSeconds,
+    token_type: 'Bearer',
+  };
+}
