@@ -82,7 +82,10 @@ export interface ControllerContext {
   /** An Authorization header with a person's token signed by the fake verifier's key. */
   bearer(claims?: Record<string, unknown>): Promise<Record<string, string>>;
   /** An Authorization header with a client-credentials token of SPEC_SERVICE. */
-  service(scopes?: readonly string[], claims?: Record<string, unknown>): Promise<Record<string, string>>;
+  service(
+    scopes?: readonly string[],
+    claims?: Record<string, unknown>,
+  ): Promise<Record<string, string>>;
 }
 
 export interface ControllerSpecOptions {

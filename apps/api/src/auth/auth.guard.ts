@@ -132,7 +132,11 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
       req.principal = subject;
       return true;
     }
-    const admitted = this.bearerGate.admit(subject.id, extractToken(req)!, rules.freshEligibilityMs);
+    const admitted = this.bearerGate.admit(
+      subject.id,
+      extractToken(req)!,
+      rules.freshEligibilityMs,
+    );
     const admit = (known: EligibleSubject): boolean => {
       const person = this.bearerPerson(subject, known);
       if (rules.recentSignInMs !== undefined) this.signInRule(person, rules.recentSignInMs);
@@ -170,7 +174,10 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     void context
       .switchToHttp()
       .getResponse<FastifyReply>()
-      .header('www-authenticate', `Bearer error="insufficient_scope", scope="${rules.scopes.join(' ')}"`);
+      .header(
+        'www-authenticate',
+        `Bearer error="insufficient_scope", scope="${rules.scopes.join(' ')}"`,
+      );
     throw new DomainError(
       'insufficient_scope',
       `This route needs the scope${missing.length > 1 ? 's' : ''} ${missing.join(', ')}.`,

@@ -51,6 +51,7 @@ describe('OpenAPI document', () => {
         'GET /api/health/live',
         'GET /api/health/ready',
         'GET /api/greeting',
+        'POST /api/greeting/orders',
         'GET /api/openapi.json',
         'GET /api/docs',
         ...(served.paths['/api/metrics'] ? ['GET /api/metrics'] : []),
@@ -69,7 +70,46 @@ describe('OpenAPI document', () => {
       'sessionCookie',
       'bearer',
       ...(served.paths['/api/metrics'] ? ['metricsToken'] : []),
+      'serviceToken',
     ]);
+  });
+
+  it('shows the route rules: services and their scopes, people only, fresh eligibility, a recent sign-in', () => {
+    const op = (p: string, m: string) => served.paths[p]![m] as Record<string, any>;
+    const codes = (o: Record<string, any>, status: number) =>
+      o.responses[status].content['application/problem+json'].schema.allOf[1].properties.code
+        .enum as string[];
+    // GET /api/greeting admits services holding greeting:read.
+    const greet = op('/api/greeting', 'get');
+    expect(greet.security).toEqual([
+      { sessionCookie: [] },
+      { bearer: [] },
+      { serviceToken: ['greeting:read'] },
+    ]);
+    expect(greet['x-portcullis-rules']).toEqual({
+      callers: ['person', 'service'],
+      scopes: ['greeting:read'],
+    });
+    expect(codes(greet, 403)).toContain('insufficient_scope');
+    expect(codes(greet, 403)).not.toContain('people_only');
+    // Every other guarded route is for people: a service token there is 403 people_only.
+    const me = op('/api/me', 'get');
+    expect(me['x-portcullis-rules']).toEqual({ callers: ['person'] });
+    expect(codes(me, 403)).toContain('people_only');
+    expect(codes(op('/api/greeting/orders', 'post'), 503)).toContain('upstream_unavailable');
+    expect(op('/api/greeting/orders', 'post')['x-portcullis-rules']).toMatchObject({
+      freshEligibilitySeconds: 60,
+    });
+    const endOthers = op('/api/sessions', 'delete');
+    expect(endOthers['x-portcullis-rules']).toMatchObject({ recentSignInMinutes: 10 });
+    expect(codes(endOthers, 401)).toContain('reauthentication_required');
+    expect(codes(op('/api/sessions/{id}', 'delete'), 401)).not.toContain(
+      'reauthentication_required',
+    );
+    // The service scheme is OAuth 2.0 client credentials, with every scope some route asks.
+    const scheme = (served.components.securitySchemes as Record<string, any>).serviceToken;
+    expect(scheme.type).toBe('oauth2');
+    expect(Object.keys(scheme.flows.clientCredentials.scopes)).toEqual(['greeting:read']);
   });
 
   it('gives every status its problem+json schema, 428 with the challenge', () => {
@@ -109,6 +149,7 @@ describe('OpenAPI document', () => {
     ]);
     const op = doc.paths['/api/notes']!.post as Record<string, any>;
     expect(op.security).toEqual([{ sessionCookie: [] }, { bearer: [] }]);
+    expect(op['x-portcullis-rules']).toEqual({ callers: ['person'] });
     expect(op.requestBody.content['application/json'].schema).toMatchObject({
       type: 'object',
       properties: { text: { type: 'string' } },

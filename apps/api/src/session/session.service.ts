@@ -208,9 +208,13 @@ export class SessionService {
       live = await this.refresher.recheck(live, meta);
     }
     if (live.record.eligibilityCheckedAt >= oldest) return live;
-    throw new DomainError('upstream_unavailable', 'Eligibility could not be confirmed. Try again.', {
-      retryAfterSeconds: 2,
-    });
+    throw new DomainError(
+      'upstream_unavailable',
+      'Eligibility could not be confirmed. Try again.',
+      {
+        retryAfterSeconds: 2,
+      },
+    );
   }
 
   /**
