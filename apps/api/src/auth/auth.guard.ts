@@ -284,7 +284,8 @@ export class AuthGuard extends PassportAuthGuard('jwt') {
     // The session's token is always a person's (toTokenSubject refuses anything else for a
     // session). Remembered only for the token that was verified (a refresh may have replaced it).
     if (!ok) return false;
-    if (req.user?.kind !== 'person') throw new DomainError('unauthenticated', 'Sign in to continue.');
+    if (req.user?.kind !== 'person')
+      throw new DomainError('unauthenticated', 'Sign in to continue.');
     const person = live.principal?.user ?? sessionPerson(live);
     if (live.tokens.at === token) live.principal = { user: person, generation };
     req.principal = person;
